@@ -1,0 +1,1 @@
+export { storesPlugin as default } from './plugin';
