@@ -2,11 +2,12 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { StoresDatabase } from './database/StoresDatabase';
 import { createRouter } from './router';
-import { todoListServiceRef } from './services/TodoListService';
 
 /**
- * storesPlugin backend plugin
+ * The stores backend plugin: records stores, provisions them on Kubernetes and
+ * serves `/api/stores`.
  *
  * @public
  */
@@ -15,17 +16,16 @@ export const storesPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
-        todoList: todoListServiceRef,
       },
-      async init({ httpAuth, httpRouter, todoList }) {
+      async init({ database, httpAuth, httpRouter }) {
+        const storesDatabase = await StoresDatabase.create({ database });
         httpRouter.use(
-          await createRouter({
-            httpAuth,
-            todoList,
-          }),
+          await createRouter({ httpAuth, database: storesDatabase }),
         );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });
   },

@@ -1,0 +1,121 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { ConflictError, InputError } from '@backstage/errors';
+import { Knex } from 'knex';
+import { NewStore, StoresDatabase } from './StoresDatabase';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+async function migrated(id: TestDatabaseId): Promise<[Knex, StoresDatabase]> {
+  const knex = await databases.init(id);
+  await knex.migrate.latest({
+    directory: StoresDatabase.migrationsDirectory,
+  });
+  return [knex, new StoresDatabase(knex)];
+}
+
+function newStore(name: string, overrides: Partial<NewStore> = {}): NewStore {
+  return {
+    id: `id-${name}-${Math.random().toString(36).slice(2)}`,
+    name,
+    engine: 'woocommerce',
+    owner: 'group:default/shop-team',
+    requestedBy: 'user:default/ada',
+    plan: 'small',
+    cluster: 'local',
+    namespace: `store-${name}`,
+    ...overrides,
+  };
+}
+
+const accepted = { type: 'accepted' as const, message: 'Store requested' };
+
+describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
+  it('migrates up and down cleanly', async () => {
+    const knex = await databases.init(id);
+    const directory = StoresDatabase.migrationsDirectory;
+    await knex.migrate.latest({ directory });
+    expect(await knex.schema.hasTable('stores')).toBe(true);
+    expect(await knex.schema.hasTable('store_events')).toBe(true);
+    await knex.migrate.rollback({ directory }, true);
+    expect(await knex.schema.hasTable('stores')).toBe(false);
+    expect(await knex.schema.hasTable('store_events')).toBe(false);
+    await knex.migrate.latest({ directory });
+    expect(await knex.schema.hasTable('stores')).toBe(true);
+  });
+
+  it('records a store with its first event', async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    expect(store).toMatchObject({
+      name: 'shop',
+      status: 'requested',
+      generation: 1,
+      observedGeneration: 0,
+    });
+    expect(new Date(store.createdAt).getTime()).not.toBeNaN();
+    const events = await db.listEvents(store.id);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'accepted', message: 'Store requested' }),
+    ]);
+  });
+
+  it('keeps names unique among live stores and frees them on deletion', async () => {
+    const [, db] = await migrated(id);
+    const first = await db.insertStore(newStore('shop'), accepted);
+    await expect(db.insertStore(newStore('shop'), accepted)).rejects.toThrow(
+      ConflictError,
+    );
+    await db.updateStore(first.id, {
+      status: 'deleted',
+      deletedAt: new Date().toISOString(),
+    });
+    const second = await db.insertStore(newStore('shop'), accepted);
+    expect(second.id).not.toBe(first.id);
+    expect((await db.getStoreByName('shop')).id).toBe(second.id);
+  });
+
+  it('only updates when the expected status still holds', async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    const moved = await db.updateStore(
+      store.id,
+      { status: 'provisioning' },
+      { expectedStatus: 'requested' },
+    );
+    expect(moved?.status).toBe('provisioning');
+    const again = await db.updateStore(
+      store.id,
+      { status: 'provisioning' },
+      { expectedStatus: 'requested' },
+    );
+    expect(again).toBeUndefined();
+  });
+
+  it('filters and pages the store list', async () => {
+    const [, db] = await migrated(id);
+    for (const name of ['a1', 'a2', 'a3']) {
+      await db.insertStore(newStore(name), accepted);
+    }
+    await db.insertStore(newStore('m1', { engine: 'medusa' }), accepted);
+
+    const medusa = await db.listStores({ engine: ['medusa'] });
+    expect(medusa.items.map(s => s.name)).toEqual(['m1']);
+
+    const page1 = await db.listStores({ limit: 3 });
+    expect(page1.totalCount).toBe(4);
+    expect(page1.items).toHaveLength(3);
+    const page2 = await db.listStores({ limit: 3, cursor: page1.nextCursor });
+    expect(page2.items).toHaveLength(1);
+    expect(page2.nextCursor).toBeUndefined();
+    const names = [...page1.items, ...page2.items].map(s => s.name).sort();
+    expect(names).toEqual(['a1', 'a2', 'a3', 'm1']);
+
+    await expect(db.listStores({ cursor: 'garbage' })).rejects.toThrow(
+      InputError,
+    );
+  });
+});

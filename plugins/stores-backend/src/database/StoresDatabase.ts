@@ -1,0 +1,396 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  Store,
+  StoreEvent,
+  StoreEventType,
+  StoreList,
+  StorePlan,
+  StoreStatus,
+} from '@stores-for-backstage/plugin-stores-common';
+import { Knex } from 'knex';
+
+const migrationsDir = resolvePackagePath(
+  '@stores-for-backstage/plugin-stores-backend',
+  'migrations',
+);
+
+type StoreRow = {
+  id: string;
+  name: string;
+  active_name: string | null;
+  engine: string;
+  owner: string;
+  requested_by: string;
+  plan: string;
+  cluster: string;
+  namespace: string;
+  status: string;
+  status_reason: string | null;
+  storefront_url: string | null;
+  admin_url: string | null;
+  chart_version: string | null;
+  generation: number;
+  observed_generation: number;
+  idempotency_key: string | null;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+  status_changed_at: Date | string | number;
+  ready_at: Date | string | number | null;
+  deleted_at: Date | string | number | null;
+};
+
+type EventRow = {
+  id: number | string;
+  store_id: string;
+  type: string;
+  message: string;
+  duration_ms: number | null;
+  detail: string | null;
+  created_at: Date | string | number;
+};
+
+/** Filters and paging of {@link StoresDatabase.listStores}. */
+export interface ListStoresOptions {
+  owner?: string[];
+  status?: StoreStatus[];
+  engine?: string[];
+  /** Include deleted stores; off by default as they are history. */
+  includeDeleted?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+/** What {@link StoresDatabase.insertStore} needs. */
+export interface NewStore {
+  id: string;
+  name: string;
+  engine: string;
+  owner: string;
+  requestedBy: string;
+  plan: StorePlan;
+  cluster: string;
+  namespace: string;
+  idempotencyKey?: string;
+}
+
+/** A change to a store row; only the given fields are written. */
+export type StorePatch = Partial<
+  Pick<
+    Store,
+    | 'status'
+    | 'statusReason'
+    | 'storefrontUrl'
+    | 'adminUrl'
+    | 'chartVersion'
+    | 'generation'
+    | 'observedGeneration'
+    | 'readyAt'
+    | 'deletedAt'
+  >
+>;
+
+/** A new timeline entry. */
+export interface NewStoreEvent {
+  type: StoreEventType;
+  message: string;
+  durationMs?: number;
+  detail?: string;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+function toIso(value: Date | string | number | null): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return new Date(value).toISOString();
+}
+
+function rowToStore(row: StoreRow): Store {
+  return {
+    id: row.id,
+    name: row.name,
+    engine: row.engine,
+    owner: row.owner,
+    requestedBy: row.requested_by,
+    plan: row.plan as StorePlan,
+    cluster: row.cluster,
+    namespace: row.namespace,
+    status: row.status as StoreStatus,
+    statusReason: row.status_reason ?? undefined,
+    storefrontUrl: row.storefront_url ?? undefined,
+    adminUrl: row.admin_url ?? undefined,
+    chartVersion: row.chart_version ?? undefined,
+    generation: Number(row.generation),
+    observedGeneration: Number(row.observed_generation),
+    createdAt: toIso(row.created_at)!,
+    updatedAt: toIso(row.updated_at)!,
+    statusChangedAt: toIso(row.status_changed_at)!,
+    readyAt: toIso(row.ready_at),
+    deletedAt: toIso(row.deleted_at),
+  };
+}
+
+function rowToEvent(row: EventRow): StoreEvent {
+  return {
+    id: Number(row.id),
+    storeId: row.store_id,
+    type: row.type as StoreEventType,
+    message: row.message,
+    durationMs: row.duration_ms ?? undefined,
+    detail: row.detail ?? undefined,
+    createdAt: toIso(row.created_at)!,
+  };
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { offset } = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    );
+    if (Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InputError('Invalid cursor; pass the nextCursor of a previous page');
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e?.code === '23505' || // PostgreSQL
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(e?.message ?? '')
+  );
+}
+
+/**
+ * All SQL of the stores plugin: the stores table and their timelines.
+ */
+export class StoresDatabase {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<StoresDatabase> {
+    const client = await options.database.getClient();
+    if (!options.database.migrations?.skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new StoresDatabase(client);
+  }
+
+  /** For tests that run migrations themselves. */
+  static migrationsDirectory = migrationsDir;
+
+  constructor(private readonly db: Knex) {}
+
+  async listStores(options: ListStoresOptions = {}): Promise<StoreList> {
+    const limit = Math.min(options.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const offset = options.cursor ? decodeCursor(options.cursor) : 0;
+
+    const query = this.db<StoreRow>('stores');
+    if (!options.includeDeleted) query.whereNot('status', 'deleted');
+    if (options.owner?.length) query.whereIn('owner', options.owner);
+    if (options.status?.length) query.whereIn('status', options.status);
+    if (options.engine?.length) query.whereIn('engine', options.engine);
+
+    const [{ count }] = await query.clone().count({ count: '*' });
+    const rows = await query
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit)
+      .offset(offset);
+
+    const totalCount = Number(count);
+    return {
+      items: rows.map(rowToStore),
+      totalCount,
+      nextCursor:
+        offset + rows.length < totalCount
+          ? encodeCursor(offset + rows.length)
+          : undefined,
+    };
+  }
+
+  /** The live (not deleted) store of that name, or the most recent deleted one. */
+  async findStoreByName(name: string): Promise<Store | undefined> {
+    const row = await this.db<StoreRow>('stores')
+      .where({ name })
+      .orderByRaw('CASE WHEN active_name IS NULL THEN 1 ELSE 0 END')
+      .orderBy('created_at', 'desc')
+      .first();
+    return row ? rowToStore(row) : undefined;
+  }
+
+  async getStoreByName(name: string): Promise<Store> {
+    const store = await this.findStoreByName(name);
+    if (!store) throw new NotFoundError(`No store named '${name}'`);
+    return store;
+  }
+
+  async getStoreById(id: string): Promise<Store> {
+    const row = await this.db<StoreRow>('stores').where({ id }).first();
+    if (!row) throw new NotFoundError(`No store with id '${id}'`);
+    return rowToStore(row);
+  }
+
+  async findByIdempotencyKey(
+    requestedBy: string,
+    idempotencyKey: string,
+  ): Promise<Store | undefined> {
+    const row = await this.db<StoreRow>('stores')
+      .where({ requested_by: requestedBy, idempotency_key: idempotencyKey })
+      .first();
+    return row ? rowToStore(row) : undefined;
+  }
+
+  /**
+   * Records a requested store with its first event, in one transaction.
+   * A live store of the same name is a conflict.
+   */
+  async insertStore(store: NewStore, event: NewStoreEvent): Promise<Store> {
+    const now = new Date();
+    try {
+      await this.db.transaction(async tx => {
+        await tx<StoreRow>('stores').insert({
+          id: store.id,
+          name: store.name,
+          active_name: store.name,
+          engine: store.engine,
+          owner: store.owner,
+          requested_by: store.requestedBy,
+          plan: store.plan,
+          cluster: store.cluster,
+          namespace: store.namespace,
+          status: 'requested',
+          generation: 1,
+          observed_generation: 0,
+          idempotency_key: store.idempotencyKey ?? null,
+          created_at: now,
+          updated_at: now,
+          status_changed_at: now,
+        });
+        await tx('store_events').insert(eventRow(store.id, event, now));
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          `A store named '${store.name}' already exists; pick another name or delete that store first`,
+        );
+      }
+      throw error;
+    }
+    return this.getStoreById(store.id);
+  }
+
+  /**
+   * Writes a change to a store and, optionally, a timeline event, in one
+   * transaction. When `expectedStatus` is given the write only happens if the
+   * row still has that status, so two writers cannot both move a store on.
+   * Returns undefined when that guard did not match.
+   */
+  async updateStore(
+    id: string,
+    patch: StorePatch,
+    options: { expectedStatus?: StoreStatus; event?: NewStoreEvent } = {},
+  ): Promise<Store | undefined> {
+    const now = new Date();
+    const row: Partial<StoreRow> = { updated_at: now };
+    if (patch.status !== undefined) {
+      row.status = patch.status;
+      row.status_changed_at = now;
+      if (patch.status === 'deleted') row.active_name = null;
+    }
+    if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
+    if ('storefrontUrl' in patch)
+      row.storefront_url = patch.storefrontUrl ?? null;
+    if ('adminUrl' in patch) row.admin_url = patch.adminUrl ?? null;
+    if ('chartVersion' in patch) row.chart_version = patch.chartVersion ?? null;
+    if (patch.generation !== undefined) row.generation = patch.generation;
+    if (patch.observedGeneration !== undefined)
+      row.observed_generation = patch.observedGeneration;
+    if ('readyAt' in patch)
+      row.ready_at = patch.readyAt ? new Date(patch.readyAt) : null;
+    if ('deletedAt' in patch)
+      row.deleted_at = patch.deletedAt ? new Date(patch.deletedAt) : null;
+
+    const updated = await this.db.transaction(async tx => {
+      const query = tx<StoreRow>('stores').where({ id });
+      if (options.expectedStatus) query.andWhere('status', options.expectedStatus);
+      const count = await query.update(row);
+      if (count === 0) return false;
+      if (options.event) {
+        await tx('store_events').insert(eventRow(id, options.event, now));
+      }
+      return true;
+    });
+    return updated ? this.getStoreById(id) : undefined;
+  }
+
+  async addEvent(storeId: string, event: NewStoreEvent): Promise<void> {
+    await this.db('store_events').insert(eventRow(storeId, event, new Date()));
+  }
+
+  async listEvents(storeId: string): Promise<StoreEvent[]> {
+    const rows = await this.db<EventRow>('store_events')
+      .where({ store_id: storeId })
+      .orderBy('id', 'asc');
+    return rows.map(rowToEvent);
+  }
+
+  /** Stores the reconciler must look at: every one not yet deleted. */
+  async listLiveStores(): Promise<Store[]> {
+    const rows = await this.db<StoreRow>('stores').whereNotNull('active_name');
+    return rows.map(rowToStore);
+  }
+
+  /** Live stores requested by a user, for the per-user quota. */
+  async countLiveStoresRequestedBy(requestedBy: string): Promise<number> {
+    const [{ count }] = await this.db('stores')
+      .where({ requested_by: requestedBy })
+      .whereNotNull('active_name')
+      .count({ count: '*' });
+    return Number(count);
+  }
+
+  /** Stores a user asked for since a moment, for the creation rate limit. */
+  async countStoresRequestedSince(
+    requestedBy: string,
+    since: Date,
+  ): Promise<number> {
+    const [{ count }] = await this.db('stores')
+      .where({ requested_by: requestedBy })
+      .andWhere('created_at', '>=', since)
+      .count({ count: '*' });
+    return Number(count);
+  }
+
+  /** Counts of live stores by status, for the active-stores gauge. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db('stores')
+      .whereNotNull('active_name')
+      .select('status')
+      .count({ count: '*' })
+      .groupBy('status');
+    return Object.fromEntries(rows.map(r => [r.status, Number(r.count)]));
+  }
+}
+
+function eventRow(storeId: string, event: NewStoreEvent, now: Date) {
+  return {
+    store_id: storeId,
+    type: event.type,
+    message: event.message,
+    duration_ms: event.durationMs ?? null,
+    detail: event.detail ?? null,
+    created_at: now,
+  };
+}

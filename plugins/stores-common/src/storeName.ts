@@ -1,0 +1,39 @@
+/**
+ * Longest store name. The namespace `store-<name>` and the names the charts derive
+ * from the release (such as `<name>-mysql-0` or `<name>-wordpress-<hash>`) must stay
+ * within Kubernetes' 63 character limits.
+ *
+ * @public
+ */
+export const STORE_NAME_MAX_LENGTH = 30;
+
+/** @public */
+export const STORE_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Checks a requested store name. Returns a message a person can act on, or
+ * undefined when the name is valid.
+ *
+ * @public
+ */
+export function validateStoreName(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) {
+    return 'Store name is required';
+  }
+  if (name.length > STORE_NAME_MAX_LENGTH) {
+    return `Store name must be at most ${STORE_NAME_MAX_LENGTH} characters, got ${name.length}`;
+  }
+  if (!STORE_NAME_PATTERN.test(name)) {
+    return 'Store name must use lowercase letters, digits and hyphens, start with a letter and end with a letter or digit';
+  }
+  return undefined;
+}
+
+/**
+ * The namespace a store lives in.
+ *
+ * @public
+ */
+export function storeNamespace(name: string): string {
+  return `store-${name}`;
+}

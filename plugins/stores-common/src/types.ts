@@ -1,0 +1,145 @@
+/**
+ * The lifecycle phase of a store.
+ *
+ * @public
+ */
+export type StoreStatus =
+  | 'requested'
+  | 'provisioning'
+  | 'ready'
+  | 'failed'
+  | 'deleting'
+  | 'deleted';
+
+/** @public */
+export const STORE_STATUSES: readonly StoreStatus[] = [
+  'requested',
+  'provisioning',
+  'ready',
+  'failed',
+  'deleting',
+  'deleted',
+];
+
+/**
+ * The size of a store. Engines map a plan to resources.
+ *
+ * @public
+ */
+export type StorePlan = 'small' | 'medium';
+
+/** @public */
+export const STORE_PLANS: readonly StorePlan[] = ['small', 'medium'];
+
+/**
+ * A store as the stores backend reports it.
+ *
+ * @public
+ */
+export interface Store {
+  /** Unique id of this store record; a name can be reused after deletion, an id never. */
+  id: string;
+  /** DNS-1123 label; the namespace is `store-<name>`. */
+  name: string;
+  /** Engine id, for example `woocommerce` or `medusa`. */
+  engine: string;
+  /** Entity ref of the owning user or group. */
+  owner: string;
+  /** Entity ref of the user who asked for the store. */
+  requestedBy: string;
+  plan: StorePlan;
+  /** Name of the Kubernetes cluster the store runs in. */
+  cluster: string;
+  namespace: string;
+  status: StoreStatus;
+  /** Why the store is in its status, for failed stores what to do about it. */
+  statusReason?: string;
+  storefrontUrl?: string;
+  adminUrl?: string;
+  /** Version of the engine's chart that was installed last. */
+  chartVersion?: string;
+  /** Incremented whenever the desired state changes (create, retry, delete). */
+  generation: number;
+  /** The generation the reconciler last brought to a final status. */
+  observedGeneration: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When the store entered its current status. */
+  statusChangedAt: string;
+  readyAt?: string;
+  deletedAt?: string;
+}
+
+/**
+ * The steps a store's timeline is made of.
+ *
+ * @public
+ */
+export type StoreEventType =
+  | 'accepted'
+  | 'namespace-created'
+  | 'release-installed'
+  | 'workloads-ready'
+  | 'storefront-answered'
+  | 'ready'
+  | 'failed'
+  | 'retry'
+  | 'drift'
+  | 'deletion-requested'
+  | 'release-uninstalled'
+  | 'namespace-deleted'
+  | 'deleted';
+
+/**
+ * One entry of a store's timeline.
+ *
+ * @public
+ */
+export interface StoreEvent {
+  id: number;
+  storeId: string;
+  type: StoreEventType;
+  message: string;
+  /** How long the step took, when it is a step. */
+  durationMs?: number;
+  /** Extra detail such as helm's output on failure. */
+  detail?: string;
+  createdAt: string;
+}
+
+/**
+ * The body of `POST /api/stores/stores`.
+ *
+ * @public
+ */
+export interface CreateStoreRequest {
+  name: string;
+  engine: string;
+  /** Entity ref of the owner; defaults to the caller. */
+  owner?: string;
+  plan?: StorePlan;
+  cluster?: string;
+}
+
+/**
+ * A page of stores.
+ *
+ * @public
+ */
+export interface StoreList {
+  items: Store[];
+  totalCount: number;
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/**
+ * An engine the backend can provision, as listed by `GET /api/stores/engines`.
+ *
+ * @public
+ */
+export interface StoreEngineInfo {
+  id: string;
+  title: string;
+  description: string;
+}
