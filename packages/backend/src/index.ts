@@ -40,10 +40,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Owners manage their stores, `permission.admins` manage all of them.
+backend.add(import('./permissionPolicy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
@@ -69,6 +67,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// stores plugin
 backend.add(import('@stores-for-backstage/plugin-stores-backend'));
-backend.add(import('@stores-for-backstage/plugin-scaffolder-backend-module-stores'));
+backend.add(
+  import('@stores-for-backstage/plugin-scaffolder-backend-module-stores'),
+);
+
 backend.start();

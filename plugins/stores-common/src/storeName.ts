@@ -37,3 +37,11 @@ export function validateStoreName(name: unknown): string | undefined {
 export function storeNamespace(name: string): string {
   return `store-${name}`;
 }
+
+/**
+ * Annotation on a store's catalog entity, and label on its Kubernetes objects,
+ * that holds the store name.
+ *
+ * @public
+ */
+export const STORE_ANNOTATION = 'stores.backstage.io/store';

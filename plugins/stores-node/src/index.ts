@@ -1,18 +1,7 @@
-/***/
 /**
- * Node.js library for the stores plugin.
+ * Extension points, permission rules and types for modules of the stores plugin.
  *
  * @packageDocumentation
  */
 
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export * from './permissions';

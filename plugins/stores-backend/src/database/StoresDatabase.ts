@@ -375,11 +375,12 @@ export class StoresDatabase {
 
   /** Counts of live stores by status, for the active-stores gauge. */
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db('stores')
-      .whereNotNull('active_name')
-      .select('status')
-      .count({ count: '*' })
-      .groupBy('status');
+    const rows: Array<{ status: string; count: string | number }> =
+      await this.db('stores')
+        .whereNotNull('active_name')
+        .select('status')
+        .count({ count: '*' })
+        .groupBy('status');
     return Object.fromEntries(rows.map(r => [r.status, Number(r.count)]));
   }
 }
