@@ -29,8 +29,12 @@ exports.up = async function up(knex) {
     table.string('idempotency_key', 255).nullable();
     table.timestamp('created_at', { useTz: true }).notNullable();
     table.timestamp('updated_at', { useTz: true }).notNullable();
-    // When the current provisioning or deletion attempt began; the reconciler fails work stuck past a timeout.
+    // When the store entered its status; the reconciler fails work stuck past a timeout.
     table.timestamp('status_changed_at', { useTz: true }).notNullable();
+    // The backend instance working on the store and until when; an expired lease
+    // means the worker died and the reconciler resumes the work.
+    table.string('lease_owner', 255).nullable();
+    table.timestamp('lease_expires_at', { useTz: true }).nullable();
     table.timestamp('ready_at', { useTz: true }).nullable();
     table.timestamp('deleted_at', { useTz: true }).nullable();
     table.unique(['requested_by', 'idempotency_key']);

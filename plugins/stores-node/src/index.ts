@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 
+export * from './engines';
 export * from './permissions';

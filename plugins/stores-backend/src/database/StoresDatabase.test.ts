@@ -69,30 +69,78 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     await expect(db.insertStore(newStore('shop'), accepted)).rejects.toThrow(
       ConflictError,
     );
-    await db.updateStore(first.id, {
-      status: 'deleted',
-      deletedAt: new Date().toISOString(),
+    await db.claim(first.id, {
+      from: 'requested',
+      to: 'failed',
+      owner: 'test',
+      leaseMs: 1000,
+    });
+    await db.transition(first.id, { from: 'failed', to: 'deleting' });
+    await db.transition(first.id, {
+      from: 'deleting',
+      to: 'deleted',
+      patch: { deletedAt: new Date().toISOString() },
     });
     const second = await db.insertStore(newStore('shop'), accepted);
     expect(second.id).not.toBe(first.id);
     expect((await db.getStoreByName('shop')).id).toBe(second.id);
   });
 
-  it('only updates when the expected status still holds', async () => {
+  it('lets one worker claim a store until its lease expires', async () => {
     const [, db] = await migrated(id);
     const store = await db.insertStore(newStore('shop'), accepted);
-    const moved = await db.updateStore(
-      store.id,
-      { status: 'provisioning' },
-      { expectedStatus: 'requested' },
-    );
-    expect(moved?.status).toBe('provisioning');
-    const again = await db.updateStore(
-      store.id,
-      { status: 'provisioning' },
-      { expectedStatus: 'requested' },
-    );
-    expect(again).toBeUndefined();
+    const claim = { from: 'requested', to: 'provisioning' } as const;
+    const a = await db.claim(store.id, { ...claim, owner: 'a', leaseMs: 60_000 });
+    expect(a?.status).toBe('provisioning');
+    expect(
+      await db.claim(store.id, { ...claim, owner: 'b', leaseMs: 60_000 }),
+    ).toBeUndefined();
+
+    const resume = { from: 'provisioning', to: 'provisioning' } as const;
+    expect(
+      await db.claim(store.id, { ...resume, owner: 'b', leaseMs: 60_000 }),
+    ).toBeUndefined();
+    await db.releaseLease(store.id, 'a');
+    const b = await db.claim(store.id, {
+      ...resume,
+      owner: 'b',
+      leaseMs: 60_000,
+      event: { type: 'accepted', message: 'resumed' },
+    });
+    expect(b?.status).toBe('provisioning');
+    expect(b?.statusChangedAt).toBe(a?.statusChangedAt);
+    expect(await db.renewLease(store.id, 'a', 1000)).toBe(false);
+    expect(await db.renewLease(store.id, 'b', 1000)).toBe(true);
+
+    // only the lease holder finishes the work
+    expect(
+      await db.transition(store.id, {
+        from: 'provisioning',
+        to: 'ready',
+        leaseOwner: 'a',
+      }),
+    ).toBeUndefined();
+    const ready = await db.transition(store.id, {
+      from: 'provisioning',
+      to: 'ready',
+      leaseOwner: 'b',
+      patch: { readyAt: new Date().toISOString(), observedGeneration: 1 },
+    });
+    expect(ready).toMatchObject({ status: 'ready', observedGeneration: 1 });
+    const [live] = await db.listLiveStores();
+    expect(live.leaseOwner).toBeUndefined();
+    expect((await db.listEvents(store.id)).map(e => e.type)).toEqual([
+      'accepted',
+      'accepted',
+    ]);
+  });
+
+  it('refuses a transition the lifecycle does not allow', async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    await expect(
+      db.transition(store.id, { from: 'requested', to: 'ready' }),
+    ).rejects.toThrow("A store cannot go from 'requested' to 'ready'");
   });
 
   it('filters and pages the store list', async () => {

@@ -12,6 +12,7 @@ import {
   StoreStatus,
 } from '@stores-for-backstage/plugin-stores-common';
 import { Knex } from 'knex';
+import { assertTransition } from '../lifecycle/transitions';
 
 const migrationsDir = resolvePackagePath(
   '@stores-for-backstage/plugin-stores-backend',
@@ -39,6 +40,8 @@ type StoreRow = {
   created_at: Date | string | number;
   updated_at: Date | string | number;
   status_changed_at: Date | string | number;
+  lease_owner: string | null;
+  lease_expires_at: Date | string | number | null;
   ready_at: Date | string | number | null;
   deleted_at: Date | string | number | null;
 };
@@ -77,11 +80,16 @@ export interface NewStore {
   idempotencyKey?: string;
 }
 
-/** A change to a store row; only the given fields are written. */
+/** Who works on a store and until when. */
+export interface StoreLease {
+  leaseOwner?: string;
+  leaseExpiresAt?: string;
+}
+
+/** A change to a store row other than its status; only the given fields are written. */
 export type StorePatch = Partial<
   Pick<
     Store,
-    | 'status'
     | 'statusReason'
     | 'storefrontUrl'
     | 'adminUrl'
@@ -292,47 +300,133 @@ export class StoresDatabase {
   }
 
   /**
-   * Writes a change to a store and, optionally, a timeline event, in one
-   * transaction. When `expectedStatus` is given the write only happens if the
-   * row still has that status, so two writers cannot both move a store on.
-   * Returns undefined when that guard did not match.
+   * Moves a store from one status to another, with a change and a timeline
+   * event, in one transaction. The lifecycle must allow the move. The write only
+   * happens while the row still has status `from` (and, given `leaseOwner`, while
+   * that owner holds the lease), so two writers cannot both move a store on;
+   * returns undefined when that guard did not match. Releases the lease.
    */
-  async updateStore(
+  async transition(
     id: string,
-    patch: StorePatch,
-    options: { expectedStatus?: StoreStatus; event?: NewStoreEvent } = {},
+    options: {
+      from: StoreStatus;
+      to: StoreStatus;
+      patch?: StorePatch;
+      event?: NewStoreEvent;
+      leaseOwner?: string;
+    },
   ): Promise<Store | undefined> {
+    const { from, to } = options;
+    assertTransition(from, to);
     const now = new Date();
-    const row: Partial<StoreRow> = { updated_at: now };
-    if (patch.status !== undefined) {
-      row.status = patch.status;
-      row.status_changed_at = now;
-      if (patch.status === 'deleted') row.active_name = null;
-    }
-    if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
-    if ('storefrontUrl' in patch)
-      row.storefront_url = patch.storefrontUrl ?? null;
-    if ('adminUrl' in patch) row.admin_url = patch.adminUrl ?? null;
-    if ('chartVersion' in patch) row.chart_version = patch.chartVersion ?? null;
-    if (patch.generation !== undefined) row.generation = patch.generation;
-    if (patch.observedGeneration !== undefined)
-      row.observed_generation = patch.observedGeneration;
-    if ('readyAt' in patch)
-      row.ready_at = patch.readyAt ? new Date(patch.readyAt) : null;
-    if ('deletedAt' in patch)
-      row.deleted_at = patch.deletedAt ? new Date(patch.deletedAt) : null;
+    const row: Partial<StoreRow> = {
+      ...patchToRow(options.patch ?? {}),
+      status: to,
+      updated_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+    };
+    if (from !== to) row.status_changed_at = now;
+    if (to === 'deleted') row.active_name = null;
+    return this.guardedWrite(id, row, {
+      status: from,
+      leaseOwner: options.leaseOwner,
+      event: options.event,
+      now,
+    });
+  }
 
-    const updated = await this.db.transaction(async tx => {
-      const query = tx<StoreRow>('stores').where({ id });
-      if (options.expectedStatus) query.andWhere('status', options.expectedStatus);
+  /**
+   * Takes the lease of a store for a worker and moves it from `from` to `to`
+   * (which may be equal: resuming). Succeeds only while the store has status
+   * `from` and no other live lease; returns undefined otherwise.
+   */
+  async claim(
+    id: string,
+    options: {
+      from: StoreStatus;
+      to: StoreStatus;
+      owner: string;
+      leaseMs: number;
+      event?: NewStoreEvent;
+    },
+  ): Promise<Store | undefined> {
+    const { from, to, owner } = options;
+    assertTransition(from, to);
+    const now = new Date();
+    const row: Partial<StoreRow> = {
+      status: to,
+      updated_at: now,
+      lease_owner: owner,
+      lease_expires_at: new Date(now.getTime() + options.leaseMs),
+    };
+    if (from !== to) row.status_changed_at = now;
+    return this.guardedWrite(id, row, {
+      status: from,
+      freeLeaseFor: owner,
+      event: options.event,
+      now,
+    });
+  }
+
+  /** Extends a worker's lease; false when it no longer holds it. */
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const count = await this.db<StoreRow>('stores')
+      .where({ id, lease_owner: owner })
+      .update({ lease_expires_at: new Date(Date.now() + leaseMs) });
+    return count > 0;
+  }
+
+  /** Gives up a lease without changing the store, so another worker may resume at once. */
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.db<StoreRow>('stores')
+      .where({ id, lease_owner: owner })
+      .update({ lease_expires_at: new Date(0) });
+  }
+
+  /** Changes fields of a store without moving its status. */
+  async patchStore(id: string, patch: StorePatch): Promise<void> {
+    await this.db<StoreRow>('stores')
+      .where({ id })
+      .update({ ...patchToRow(patch), updated_at: new Date() });
+  }
+
+  /** Whether the store's lease is free: never taken, released or expired. */
+  static isLeaseFree(store: StoreLease, now = new Date()): boolean {
+    return !store.leaseExpiresAt || new Date(store.leaseExpiresAt) <= now;
+  }
+
+  private async guardedWrite(
+    id: string,
+    row: Partial<StoreRow>,
+    guard: {
+      status: StoreStatus;
+      leaseOwner?: string;
+      freeLeaseFor?: string;
+      event?: NewStoreEvent;
+      now: Date;
+    },
+  ): Promise<Store | undefined> {
+    const written = await this.db.transaction(async tx => {
+      const query = tx<StoreRow>('stores').where({ id, status: guard.status });
+      if (guard.leaseOwner) query.andWhere('lease_owner', guard.leaseOwner);
+      if (guard.freeLeaseFor) {
+        const owner = guard.freeLeaseFor;
+        query.andWhere(q =>
+          q
+            .whereNull('lease_expires_at')
+            .orWhere('lease_expires_at', '<=', guard.now)
+            .orWhere('lease_owner', owner),
+        );
+      }
       const count = await query.update(row);
       if (count === 0) return false;
-      if (options.event) {
-        await tx('store_events').insert(eventRow(id, options.event, now));
+      if (guard.event) {
+        await tx('store_events').insert(eventRow(id, guard.event, guard.now));
       }
       return true;
     });
-    return updated ? this.getStoreById(id) : undefined;
+    return written ? this.getStoreById(id) : undefined;
   }
 
   async addEvent(storeId: string, event: NewStoreEvent): Promise<void> {
@@ -346,10 +440,14 @@ export class StoresDatabase {
     return rows.map(rowToEvent);
   }
 
-  /** Stores the reconciler must look at: every one not yet deleted. */
-  async listLiveStores(): Promise<Store[]> {
+  /** Stores the reconciler must look at, every one not yet deleted, with their leases. */
+  async listLiveStores(): Promise<Array<Store & StoreLease>> {
     const rows = await this.db<StoreRow>('stores').whereNotNull('active_name');
-    return rows.map(rowToStore);
+    return rows.map(row => ({
+      ...rowToStore(row),
+      leaseOwner: row.lease_owner ?? undefined,
+      leaseExpiresAt: toIso(row.lease_expires_at),
+    }));
   }
 
   /** Live stores requested by a user, for the per-user quota. */
@@ -383,6 +481,22 @@ export class StoresDatabase {
         .groupBy('status');
     return Object.fromEntries(rows.map(r => [r.status, Number(r.count)]));
   }
+}
+
+function patchToRow(patch: StorePatch): Partial<StoreRow> {
+  const row: Partial<StoreRow> = {};
+  if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
+  if ('storefrontUrl' in patch) row.storefront_url = patch.storefrontUrl ?? null;
+  if ('adminUrl' in patch) row.admin_url = patch.adminUrl ?? null;
+  if ('chartVersion' in patch) row.chart_version = patch.chartVersion ?? null;
+  if (patch.generation !== undefined) row.generation = patch.generation;
+  if (patch.observedGeneration !== undefined)
+    row.observed_generation = patch.observedGeneration;
+  if ('readyAt' in patch)
+    row.ready_at = patch.readyAt ? new Date(patch.readyAt) : null;
+  if ('deletedAt' in patch)
+    row.deleted_at = patch.deletedAt ? new Date(patch.deletedAt) : null;
+  return row;
 }
 
 function eventRow(storeId: string, event: NewStoreEvent, now: Date) {

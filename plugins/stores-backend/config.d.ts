@@ -1,0 +1,102 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** Configuration of the stores backend plugin. */
+  stores?: {
+    /**
+     * The Kubernetes clusters stores run in; the first is the default. A cluster
+     * whose name matches a cluster of the Kubernetes plugin
+     * (`kubernetes.clusterLocatorMethods[].clusters[]` with `authProvider: serviceAccount`)
+     * takes its URL, token and CA from there. Otherwise give `kubeconfig`; with neither,
+     * the default kubeconfig is used (`KUBECONFIG`, `~/.kube/config`, or in-cluster).
+     * Default: one cluster named `local` with the default kubeconfig.
+     */
+    clusters?: Array<{
+      /** Name shown to users and recorded on each store. */
+      name: string;
+      /** Path of a kubeconfig file for this cluster. */
+      kubeconfig?: string;
+      /** Context of that kubeconfig to use; default its current context. */
+      context?: string;
+      /**
+       * Base domain of store hosts in this cluster: a store is served at
+       * `<name>.<baseDomain>`. Default `stores.baseDomain`.
+       */
+      baseDomain?: string;
+    }>;
+
+    /**
+     * Base domain of store hosts: a store is served at `<name>.<baseDomain>`.
+     * Default `127.0.0.1.nip.io`, a public wildcard name for 127.0.0.1 that suits a
+     * laptop cluster with a port-mapped ingress controller.
+     */
+    baseDomain?: string;
+
+    /** The helm CLI. Helm 3 and Helm 4 both work. */
+    helm?: {
+      /** Path of the helm binary; default `helm` from PATH. */
+      binary?: string;
+      /** How long one `helm upgrade --install` may take; default 10 minutes. */
+      timeout?: HumanDuration | string;
+    };
+
+    /**
+     * Chart and values per engine id (`woocommerce`, `medusa`, or an engine added by a
+     * module). Engines without an entry here use the chart their module sets.
+     */
+    engines?: {
+      [engineId: string]: {
+        /** Chart directory (relative to the backend's working directory), packaged chart or repo reference. */
+        chart?: string;
+        /** Chart version, for charts from a repository. */
+        version?: string;
+        /** Values files passed to helm before the store's own values, e.g. `values-prod.yaml`. */
+        valuesFiles?: string[];
+        /** Set to false to hide the engine from users. Default true. */
+        enabled?: boolean;
+      };
+    };
+
+    /** How stores are brought up. */
+    provisioning?: {
+      /**
+       * A store still requested or provisioning after this long is failed with a reason.
+       * Default 20 minutes.
+       */
+      timeout?: HumanDuration | string;
+      /** How many stores are provisioned or deleted at once per backend replica. Default 4. */
+      concurrency?: number;
+      /**
+       * Require the storefront URL to answer HTTP before a store is ready. Turn off where
+       * the backend cannot reach store hosts. Default false.
+       */
+      checkStorefront?: boolean;
+      /**
+       * Keep the namespace and release of a store whose creation failed, for debugging.
+       * Default false: a failed create uninstalls the release and deletes the namespace it made.
+       */
+      keepFailedStores?: boolean;
+    };
+
+    /** The loop that compares stores with the cluster. */
+    reconciler?: {
+      /** How often a full pass runs; work started through the API begins at once. Default 30 seconds. */
+      frequency?: HumanDuration | string;
+      /**
+       * When a ready store's namespace or release is gone or failed, provision it again.
+       * Default true; when false the store is marked failed with the drift as reason.
+       */
+      healDrift?: boolean;
+    };
+
+    /** Limits per user. */
+    limits?: {
+      /** Stores a user may have that are not deleted. Default 5. */
+      maxStoresPerUser?: number;
+      /** Stores a user may create within `createWindow`. Default 10. */
+      maxCreatesPerWindow?: number;
+      /** The window of `maxCreatesPerWindow`. Default 1 hour. */
+      createWindow?: HumanDuration | string;
+    };
+  };
+}

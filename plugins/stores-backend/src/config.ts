@@ -1,0 +1,120 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+
+/** A cluster stores can run in, as configured. */
+export interface ClusterSettings {
+  name: string;
+  kubeconfig?: string;
+  context?: string;
+  baseDomain: string;
+}
+
+/** Where an engine's chart comes from, as configured. */
+export interface EngineSettings {
+  chart?: string;
+  version?: string;
+  valuesFiles: string[];
+  enabled: boolean;
+}
+
+/** Every setting of the stores backend with its default applied. */
+export interface StoresSettings {
+  clusters: ClusterSettings[];
+  helm: { binary: string; timeoutMs: number };
+  engines: Record<string, EngineSettings>;
+  provisioning: {
+    timeoutMs: number;
+    concurrency: number;
+    checkStorefront: boolean;
+    keepFailedStores: boolean;
+  };
+  reconciler: { frequency: HumanDuration; healDrift: boolean };
+  limits: {
+    maxStoresPerUser: number;
+    maxCreatesPerWindow: number;
+    createWindowMs: number;
+  };
+}
+
+const DEFAULT_BASE_DOMAIN = '127.0.0.1.nip.io';
+
+function duration(
+  config: Config | undefined,
+  key: string,
+  fallback: HumanDuration,
+): HumanDuration {
+  return config?.has(key) ? readDurationFromConfig(config, { key }) : fallback;
+}
+
+export function readStoresSettings(root: Config): StoresSettings {
+  const config = root.getOptionalConfig('stores');
+  const baseDomain =
+    config?.getOptionalString('baseDomain') ?? DEFAULT_BASE_DOMAIN;
+
+  const clusters: ClusterSettings[] = (
+    config?.getOptionalConfigArray('clusters') ?? []
+  ).map(c => ({
+    name: c.getString('name'),
+    kubeconfig: c.getOptionalString('kubeconfig'),
+    context: c.getOptionalString('context'),
+    baseDomain: c.getOptionalString('baseDomain') ?? baseDomain,
+  }));
+  if (clusters.length === 0) clusters.push({ name: 'local', baseDomain });
+  const names = new Set<string>();
+  for (const c of clusters) {
+    if (names.has(c.name)) {
+      throw new Error(`stores.clusters lists the cluster '${c.name}' twice`);
+    }
+    names.add(c.name);
+  }
+
+  const engines: Record<string, EngineSettings> = {};
+  const enginesConfig = config?.getOptionalConfig('engines');
+  for (const id of enginesConfig?.keys() ?? []) {
+    const e = enginesConfig!.getConfig(id);
+    engines[id] = {
+      chart: e.getOptionalString('chart'),
+      version: e.getOptionalString('version'),
+      valuesFiles: e.getOptionalStringArray('valuesFiles') ?? [],
+      enabled: e.getOptionalBoolean('enabled') ?? true,
+    };
+  }
+
+  const concurrency = config?.getOptionalNumber('provisioning.concurrency') ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error('stores.provisioning.concurrency must be a positive integer');
+  }
+
+  return {
+    clusters,
+    helm: {
+      binary: config?.getOptionalString('helm.binary') ?? 'helm',
+      timeoutMs: durationToMilliseconds(
+        duration(config, 'helm.timeout', { minutes: 10 }),
+      ),
+    },
+    engines,
+    provisioning: {
+      timeoutMs: durationToMilliseconds(
+        duration(config, 'provisioning.timeout', { minutes: 20 }),
+      ),
+      concurrency,
+      checkStorefront:
+        config?.getOptionalBoolean('provisioning.checkStorefront') ?? false,
+      keepFailedStores:
+        config?.getOptionalBoolean('provisioning.keepFailedStores') ?? false,
+    },
+    reconciler: {
+      frequency: duration(config, 'reconciler.frequency', { seconds: 30 }),
+      healDrift: config?.getOptionalBoolean('reconciler.healDrift') ?? true,
+    },
+    limits: {
+      maxStoresPerUser: config?.getOptionalNumber('limits.maxStoresPerUser') ?? 5,
+      maxCreatesPerWindow:
+        config?.getOptionalNumber('limits.maxCreatesPerWindow') ?? 10,
+      createWindowMs: durationToMilliseconds(
+        duration(config, 'limits.createWindow', { hours: 1 }),
+      ),
+    },
+  };
+}

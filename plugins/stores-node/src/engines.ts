@@ -1,0 +1,59 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import { StorePlan } from '@stores-for-backstage/plugin-stores-common';
+
+/**
+ * What an engine knows of the store it provisions.
+ *
+ * @public
+ */
+export interface StoreEngineContext {
+  name: string;
+  namespace: string;
+  plan: StorePlan;
+  /** Entity ref of the owner. */
+  owner: string;
+  /** The store is served at `<name>.<baseDomain>`. */
+  baseDomain: string;
+}
+
+/**
+ * An e-commerce engine the stores backend can provision: a Helm chart, how a
+ * store maps to its values, and where the store answers once it is up.
+ *
+ * @public
+ */
+export interface StoreEngine {
+  /** Stable id, stored on each store, e.g. `woocommerce`. */
+  id: string;
+  /** Shown to users, e.g. `WooCommerce`. */
+  title: string;
+  /** One line shown to users choosing an engine. */
+  description: string;
+  /**
+   * The chart: a directory, a packaged chart or a repository reference. The
+   * `stores.engines.<id>.chart` config key overrides it.
+   */
+  chart?: string;
+  /** The values of the chart for a store, passed to helm in a values file. */
+  values(store: StoreEngineContext): Record<string, unknown>;
+  /** Where the store answers. `storefrontUrl` is what the storefront check requests. */
+  urls(store: StoreEngineContext): { storefrontUrl: string; adminUrl?: string };
+}
+
+/**
+ * Lets modules add engines to the stores backend.
+ *
+ * @public
+ */
+export interface StoresEnginesExtensionPoint {
+  addEngine(engine: StoreEngine): void;
+}
+
+/**
+ * The extension point engines are registered through, by the built-in
+ * WooCommerce and Medusa modules and by adopters' own modules alike.
+ *
+ * @public
+ */
+export const storesEnginesExtensionPoint =
+  createExtensionPoint<StoresEnginesExtensionPoint>({ id: 'stores.engines' });
