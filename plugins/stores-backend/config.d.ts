@@ -23,6 +23,8 @@ export interface Config {
        * `<name>.<baseDomain>`. Default `stores.baseDomain`.
        */
       baseDomain?: string;
+      /** Store hosts are served over HTTPS in this cluster. Default `stores.tls`. */
+      tls?: boolean;
     }>;
 
     /**
@@ -31,6 +33,12 @@ export interface Config {
      * laptop cluster with a port-mapped ingress controller.
      */
     baseDomain?: string;
+
+    /**
+     * Store hosts are served over HTTPS (the engine's values files enable TLS, e.g.
+     * through cert-manager). Default false.
+     */
+    tls?: boolean;
 
     /** The helm CLI. Helm 3 and Helm 4 both work. */
     helm?: {

@@ -7,6 +7,10 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import {
+  storesModuleMedusa,
+  storesModuleWooCommerce,
+} from '@stores-for-backstage/plugin-stores-backend';
 
 const backend = createBackend();
 
@@ -31,6 +35,10 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
 // catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
+// each store becomes a catalog entity
+backend.add(
+  import('@stores-for-backstage/plugin-catalog-backend-module-stores'),
+);
 backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
@@ -67,8 +75,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
-// stores plugin
+// stores plugin, with its two built-in engines
 backend.add(import('@stores-for-backstage/plugin-stores-backend'));
+backend.add(storesModuleWooCommerce);
+backend.add(storesModuleMedusa);
 backend.add(
   import('@stores-for-backstage/plugin-scaffolder-backend-module-stores'),
 );

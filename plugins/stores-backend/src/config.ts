@@ -7,6 +7,7 @@ export interface ClusterSettings {
   kubeconfig?: string;
   context?: string;
   baseDomain: string;
+  tls: boolean;
 }
 
 /** Where an engine's chart comes from, as configured. */
@@ -51,6 +52,7 @@ export function readStoresSettings(root: Config): StoresSettings {
   const baseDomain =
     config?.getOptionalString('baseDomain') ?? DEFAULT_BASE_DOMAIN;
 
+  const tls = config?.getOptionalBoolean('tls') ?? false;
   const clusters: ClusterSettings[] = (
     config?.getOptionalConfigArray('clusters') ?? []
   ).map(c => ({
@@ -58,8 +60,9 @@ export function readStoresSettings(root: Config): StoresSettings {
     kubeconfig: c.getOptionalString('kubeconfig'),
     context: c.getOptionalString('context'),
     baseDomain: c.getOptionalString('baseDomain') ?? baseDomain,
+    tls: c.getOptionalBoolean('tls') ?? tls,
   }));
-  if (clusters.length === 0) clusters.push({ name: 'local', baseDomain });
+  if (clusters.length === 0) clusters.push({ name: 'local', baseDomain, tls });
   const names = new Set<string>();
   for (const c of clusters) {
     if (names.has(c.name)) {

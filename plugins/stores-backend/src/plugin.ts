@@ -2,30 +2,143 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  STORE_CHANGED_TOPIC,
+  storesPermissions,
+} from '@stores-for-backstage/plugin-stores-common';
+import {
+  StoreEngine,
+  storePermissionRules,
+  storeResourceRef,
+  storesEnginesExtensionPoint,
+} from '@stores-for-backstage/plugin-stores-node';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { readStoresSettings } from './config';
 import { StoresDatabase } from './database/StoresDatabase';
+import { createStoresMetrics } from './metrics';
+import { Helm } from './provisioning/Helm';
+import { ClusterRegistry, EngineRegistry } from './provisioning/registries';
+import { StoreProvisioner } from './provisioning/StoreProvisioner';
+import { StoreReconciler } from './reconciler/StoreReconciler';
 import { createRouter } from './router';
+import { StoresService } from './service/StoresService';
 
 /**
- * The stores backend plugin: records stores, provisions them on Kubernetes and
- * serves `/api/stores`.
+ * The stores backend plugin: records stores, provisions them on Kubernetes with
+ * Helm, reconciles them, and serves `/api/stores`.
  *
  * @public
  */
 export const storesPlugin = createBackendPlugin({
   pluginId: 'stores',
   register(env) {
+    const engines: StoreEngine[] = [];
+    env.registerExtensionPoint(storesEnginesExtensionPoint, {
+      addEngine: engine => engines.push(engine),
+    });
+
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        userInfo: coreServices.userInfo,
+        auditor: coreServices.auditor,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        metrics: metricsServiceRef,
+        events: eventsServiceRef,
       },
-      async init({ database, httpAuth, httpRouter }) {
-        const storesDatabase = await StoresDatabase.create({ database });
-        httpRouter.use(
-          await createRouter({ httpAuth, database: storesDatabase }),
+      async init(deps) {
+        const { config, logger, scheduler, lifecycle } = deps;
+        const settings = readStoresSettings(config);
+        const database = await StoresDatabase.create({ database: deps.database });
+        // The catalog module and the UI refresh when a store changes.
+        database.onStoreChanged(store => {
+          deps.events
+            .publish({
+              topic: STORE_CHANGED_TOPIC,
+              eventPayload: { name: store.name, status: store.status },
+            })
+            .catch(error =>
+              logger.warn(`Could not publish a store change: ${error}`),
+            );
+        });
+        const engineRegistry = new EngineRegistry(engines, settings.engines);
+        const clusters = await ClusterRegistry.create(settings, config);
+        const helm = new Helm(settings.helm);
+        const metrics = createStoresMetrics(deps.metrics, () =>
+          database.countByStatus(),
         );
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        const provisioner = new StoreProvisioner({
+          engines: engineRegistry,
+          clusters,
+          helm,
+          logger,
+          checkStorefront: settings.provisioning.checkStorefront,
+        });
+        const reconciler = new StoreReconciler({
+          database,
+          provisioner,
+          clusters,
+          helm,
+          logger,
+          metrics,
+          instanceId: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          provisioningTimeoutMs: settings.provisioning.timeoutMs,
+          concurrency: settings.provisioning.concurrency,
+          keepFailedStores: settings.provisioning.keepFailedStores,
+          healDrift: settings.reconciler.healDrift,
+        });
+        const service = new StoresService({
+          database,
+          permissions: deps.permissions,
+          engines: engineRegistry,
+          clusters,
+          provisioner,
+          limits: settings.limits,
+          metrics,
+          onChange: () => reconciler.trigger(),
+        });
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: storeResourceRef,
+          permissions: storesPermissions,
+          rules: Object.values(storePermissionRules),
+          getResources: ids => database.getStoresByIds(ids),
+        });
+
+        // The scheduled pass is the safety net; API changes start work at once.
+        await scheduler.scheduleTask({
+          id: 'stores-reconciler',
+          frequency: settings.reconciler.frequency,
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 1 },
+          fn: () => reconciler.runPass(),
+        });
+        lifecycle.addStartupHook(() => reconciler.trigger());
+        lifecycle.addShutdownHook(async () => {
+          await reconciler.stop();
+          await clusters.close();
+        });
+
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            auditor: deps.auditor,
+            service,
+            engines: engineRegistry,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });
   },

@@ -1,12 +1,20 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
+  CreateStoreRequest,
   STORE_STATUSES,
   StoreStatus,
 } from '@stores-for-backstage/plugin-stores-common';
-import express from 'express';
+import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { StoresDatabase } from './database/StoresDatabase';
+import { z } from 'zod';
+import { EngineRegistry } from './provisioning/registries';
+import { StoresService } from './service/StoresService';
 
 /** Reads a query parameter that may be repeated or comma separated. */
 function listParam(value: unknown): string[] | undefined {
@@ -26,20 +34,86 @@ function parseLimit(value: unknown): number | undefined {
   return limit;
 }
 
+const createStoreBody = z
+  .object({
+    name: z.string({ error: 'name is required and must be a string' }),
+    engine: z.string({ error: 'engine is required and must be a string' }),
+    owner: z.string().optional(),
+    plan: z.string().optional(),
+    cluster: z.string().optional(),
+  })
+  .strict();
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map(i =>
+      i.code === 'unrecognized_keys'
+        ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`
+        : i.message,
+    );
+    throw new InputError(`Invalid request: ${issues.join('; ')}`);
+  }
+  return result.data;
+}
+
+/**
+ * `/api/stores`: documented in `src/schema/openapi.yaml`, which the tests hold
+ * this router to.
+ */
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
-  database: StoresDatabase;
+  userInfo: UserInfoService;
+  auditor: AuditorService;
+  service: StoresService;
+  engines: EngineRegistry;
 }): Promise<express.Router> {
-  const { httpAuth, database } = options;
+  const { httpAuth, userInfo, auditor, service, engines } = options;
   const router = Router();
   router.use(express.json());
+
+  const caller = (req: Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+  const user = async (req: Request) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { userEntityRef } = await userInfo.getUserInfo(credentials);
+    return { credentials, userEntityRef };
+  };
+
+  /** Runs a change through the auditor: one event, then success or failure. */
+  async function audited<T>(
+    req: Request,
+    eventId: string,
+    meta: Record<string, string | undefined>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta: JSON.parse(JSON.stringify(meta)),
+    });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
+  router.get('/engines', async (req, res) => {
+    await caller(req);
+    res.json({ items: engines.list() });
+  });
+
   router.get('/stores', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials: BackstageCredentials = await caller(req);
     const status = listParam(req.query.status);
     const unknown = status?.filter(
       s => !STORE_STATUSES.includes(s as StoreStatus),
@@ -50,26 +124,65 @@ export async function createRouter(options: {
       );
     }
     res.json(
-      await database.listStores({
-        owner: listParam(req.query.owner),
-        engine: listParam(req.query.engine),
-        status: status as StoreStatus[] | undefined,
-        includeDeleted: status?.includes('deleted'),
-        limit: parseLimit(req.query.limit),
-        cursor: req.query.cursor ? String(req.query.cursor) : undefined,
-      }),
+      await service.listStores(
+        {
+          owner: listParam(req.query.owner)?.map(o => o.toLocaleLowerCase('en-US')),
+          engine: listParam(req.query.engine),
+          status: status as StoreStatus[] | undefined,
+          includeDeleted: status?.includes('deleted'),
+          limit: parseLimit(req.query.limit),
+          cursor: req.query.cursor ? String(req.query.cursor) : undefined,
+        },
+        credentials,
+      ),
     );
   });
 
+  router.post('/stores', async (req, res) => {
+    // The service checks name, engine, plan, owner and cluster with domain messages.
+    const body = parseBody(createStoreBody, req.body) as CreateStoreRequest;
+    const { credentials, userEntityRef } = await user(req);
+    if (req.query.dryRun === 'true') {
+      res.json(await service.dryRunCreate(body, { credentials, userEntityRef }));
+      return;
+    }
+    const idempotencyKey = req.header('Idempotency-Key') || undefined;
+    if (idempotencyKey && idempotencyKey.length > 255) {
+      throw new InputError('Idempotency-Key must be at most 255 characters');
+    }
+    const { store, created } = await audited(
+      req,
+      'store-create',
+      { name: body.name, engine: body.engine, idempotencyKey },
+      () => service.createStore(body, { credentials, userEntityRef, idempotencyKey }),
+    );
+    res.status(created ? 201 : 200).json(store);
+  });
+
   router.get('/stores/:name', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(await database.getStoreByName(req.params.name));
+    res.json(await service.getStore(req.params.name, await caller(req)));
   });
 
   router.get('/stores/:name/events', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const store = await database.getStoreByName(req.params.name);
-    res.json({ items: await database.listEvents(store.id) });
+    res.json({
+      items: await service.listEvents(req.params.name, await caller(req)),
+    });
+  });
+
+  router.delete('/stores/:name', async (req, res) => {
+    const { credentials } = await user(req);
+    const store = await audited(req, 'store-delete', { name: req.params.name }, () =>
+      service.deleteStore(req.params.name, credentials),
+    );
+    res.status(202).json(store);
+  });
+
+  router.post('/stores/:name/retry', async (req, res) => {
+    const { credentials } = await user(req);
+    const store = await audited(req, 'store-retry', { name: req.params.name }, () =>
+      service.retryStore(req.params.name, credentials),
+    );
+    res.status(202).json(store);
   });
 
   return router;

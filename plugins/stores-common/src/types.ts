@@ -84,6 +84,7 @@ export type StoreEventType =
   | 'ready'
   | 'failed'
   | 'retry'
+  | 'resumed'
   | 'drift'
   | 'deletion-requested'
   | 'release-uninstalled'
@@ -143,3 +144,11 @@ export interface StoreEngineInfo {
   title: string;
   description: string;
 }
+
+/**
+ * Events service topic on which the stores backend announces that a store was
+ * created or changed status; the payload is `{ name, status }`.
+ *
+ * @public
+ */
+export const STORE_CHANGED_TOPIC = 'stores.store-changed';

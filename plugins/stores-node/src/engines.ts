@@ -14,6 +14,8 @@ export interface StoreEngineContext {
   owner: string;
   /** The store is served at `<name>.<baseDomain>`. */
   baseDomain: string;
+  /** `https` where the cluster's ingress terminates TLS for store hosts. */
+  scheme: 'http' | 'https';
 }
 
 /**

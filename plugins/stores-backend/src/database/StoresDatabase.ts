@@ -11,6 +11,13 @@ import {
   StorePlan,
   StoreStatus,
 } from '@stores-for-backstage/plugin-stores-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import { StoreFilter } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
 import { assertTransition } from '../lifecycle/transitions';
 
@@ -65,6 +72,8 @@ export interface ListStoresOptions {
   includeDeleted?: boolean;
   limit?: number;
   cursor?: string;
+  /** A permission condition turned into a filter: only matching stores. */
+  filter?: PermissionCriteria<StoreFilter>;
 }
 
 /** What {@link StoresDatabase.insertStore} needs. */
@@ -196,7 +205,19 @@ export class StoresDatabase {
   /** For tests that run migrations themselves. */
   static migrationsDirectory = migrationsDir;
 
+  private readonly listeners: Array<(store: Store) => void> = [];
+
   constructor(private readonly db: Knex) {}
+
+  /** Called after a store is recorded or changes status, once the write is committed. */
+  onStoreChanged(listener: (store: Store) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(store: Store | undefined): Store | undefined {
+    if (store) for (const listener of this.listeners) listener(store);
+    return store;
+  }
 
   async listStores(options: ListStoresOptions = {}): Promise<StoreList> {
     const limit = Math.min(options.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
@@ -207,6 +228,7 @@ export class StoresDatabase {
     if (options.owner?.length) query.whereIn('owner', options.owner);
     if (options.status?.length) query.whereIn('status', options.status);
     if (options.engine?.length) query.whereIn('engine', options.engine);
+    if (options.filter) applyFilter(query, options.filter);
 
     const [{ count }] = await query.clone().count({ count: '*' });
     const rows = await query
@@ -242,6 +264,13 @@ export class StoresDatabase {
     const store = await this.findStoreByName(name);
     if (!store) throw new NotFoundError(`No store named '${name}'`);
     return store;
+  }
+
+  /** Stores by id, for the permission framework's resource lookups. */
+  async getStoresByIds(ids: string[]): Promise<Array<Store | undefined>> {
+    const rows = await this.db<StoreRow>('stores').whereIn('id', ids);
+    const byId = new Map(rows.map(r => [r.id, rowToStore(r)]));
+    return ids.map(id => byId.get(id));
   }
 
   async getStoreById(id: string): Promise<Store> {
@@ -296,7 +325,7 @@ export class StoresDatabase {
       }
       throw error;
     }
-    return this.getStoreById(store.id);
+    return this.changed(await this.getStoreById(store.id))!;
   }
 
   /**
@@ -328,12 +357,13 @@ export class StoresDatabase {
     };
     if (from !== to) row.status_changed_at = now;
     if (to === 'deleted') row.active_name = null;
-    return this.guardedWrite(id, row, {
+    const store = await this.guardedWrite(id, row, {
       status: from,
       leaseOwner: options.leaseOwner,
       event: options.event,
       now,
     });
+    return from === to ? store : this.changed(store);
   }
 
   /**
@@ -361,12 +391,13 @@ export class StoresDatabase {
       lease_expires_at: new Date(now.getTime() + options.leaseMs),
     };
     if (from !== to) row.status_changed_at = now;
-    return this.guardedWrite(id, row, {
+    const store = await this.guardedWrite(id, row, {
       status: from,
       freeLeaseFor: owner,
       event: options.event,
       now,
     });
+    return from === to ? store : this.changed(store);
   }
 
   /** Extends a worker's lease; false when it no longer holds it. */
@@ -480,6 +511,25 @@ export class StoresDatabase {
         .count({ count: '*' })
         .groupBy('status');
     return Object.fromEntries(rows.map(r => [r.status, Number(r.count)]));
+  }
+}
+
+/** Turns permission criteria into SQL conditions on the stores table. */
+function applyFilter(
+  query: Knex.QueryBuilder,
+  criteria: PermissionCriteria<StoreFilter>,
+): void {
+  if (isAndCriteria(criteria)) {
+    query.where(q => criteria.allOf.forEach(c => q.andWhere(s => applyFilter(s, c))));
+  } else if (isOrCriteria(criteria)) {
+    query.where(q => criteria.anyOf.forEach(c => q.orWhere(s => applyFilter(s, c))));
+  } else if (isNotCriteria(criteria)) {
+    query.whereNot(q => applyFilter(q, criteria.not));
+  } else {
+    query.whereIn(
+      criteria.property,
+      criteria.values.length ? criteria.values : ['\u0000'],
+    );
   }
 }
 

@@ -1,0 +1,79 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  StoreEngine,
+  StoreEngineContext,
+  storesEnginesExtensionPoint,
+} from '@stores-for-backstage/plugin-stores-node';
+
+/** The values both built-in charts take from the stores backend. */
+function commonValues(store: StoreEngineContext) {
+  return {
+    store: { name: store.name, plan: store.plan, owner: store.owner },
+    ingress: {
+      baseDomain: store.baseDomain,
+      tls: { enabled: store.scheme === 'https' },
+    },
+  };
+}
+
+function host(store: StoreEngineContext) {
+  return `${store.scheme}://${store.name}.${store.baseDomain}`;
+}
+
+/** WooCommerce on WordPress and MySQL: `charts/woocommerce-store`. */
+export const wooCommerceEngine: StoreEngine = {
+  id: 'woocommerce',
+  title: 'WooCommerce',
+  description:
+    'WordPress with WooCommerce and MySQL: a classic storefront with an admin dashboard, ready to take orders',
+  values: commonValues,
+  urls: store => ({
+    storefrontUrl: `${host(store)}/`,
+    adminUrl: `${host(store)}/wp-admin/`,
+  }),
+};
+
+/** Medusa v2 with PostgreSQL and Redis: `charts/medusa-store`. */
+export const medusaEngine: StoreEngine = {
+  id: 'medusa',
+  title: 'Medusa',
+  description:
+    'Medusa v2 headless commerce with PostgreSQL and Redis: a store API and an admin for custom storefronts',
+  values: commonValues,
+  urls: store => ({
+    storefrontUrl: `${host(store)}/health`,
+    adminUrl: `${host(store)}/app`,
+  }),
+};
+
+/**
+ * Registers an engine the same way an adopter's own module would.
+ */
+function engineModule(engine: StoreEngine) {
+  return createBackendModule({
+    pluginId: 'stores',
+    moduleId: `engine-${engine.id}`,
+    register(reg) {
+      reg.registerInit({
+        deps: { engines: storesEnginesExtensionPoint },
+        async init({ engines }) {
+          engines.addEngine(engine);
+        },
+      });
+    },
+  });
+}
+
+/**
+ * The WooCommerce engine.
+ *
+ * @public
+ */
+export const storesModuleWooCommerce = engineModule(wooCommerceEngine);
+
+/**
+ * The Medusa engine.
+ *
+ * @public
+ */
+export const storesModuleMedusa = engineModule(medusaEngine);

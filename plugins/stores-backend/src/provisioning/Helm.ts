@@ -1,0 +1,209 @@
+import execa, { ExecaError } from 'execa';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A release as `helm list` reports it. */
+export interface HelmRelease {
+  name: string;
+  namespace: string;
+  /** deployed, failed, pending-install, pending-upgrade, uninstalling, ... */
+  status: string;
+  chart: string;
+}
+
+/** helm failed; `output` is what it printed, kept for the store's timeline. */
+export class HelmError extends Error {
+  name = 'HelmError';
+  constructor(message: string, readonly output: string) {
+    super(message);
+  }
+}
+
+/** What a chart is installed from and with. */
+export interface ChartSource {
+  chart: string;
+  version?: string;
+  valuesFiles: string[];
+}
+
+interface HelmCall {
+  kubeconfig: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The helm CLI. Store values go to a values file in a private temp dir, never
+ * through `--set`, so no user string is parsed by helm's `--set` syntax. Works
+ * with Helm 3 and Helm 4.
+ */
+export class Helm {
+  constructor(
+    private readonly options: { binary: string; timeoutMs: number },
+  ) {}
+
+  /** Installs or upgrades a release and returns the chart version installed. */
+  async upgradeInstall(
+    call: HelmCall & {
+      release: string;
+      namespace: string;
+      source: ChartSource;
+      values: Record<string, unknown>;
+    },
+  ): Promise<{ chartVersion?: string; output: string }> {
+    return this.withValuesFile(call.values, async valuesFile => {
+      const timeoutSeconds = Math.ceil(this.options.timeoutMs / 1000);
+      const stdout = await this.run(
+        [
+          'upgrade',
+          '--install',
+          call.release,
+          call.source.chart,
+          '--namespace',
+          call.namespace,
+          ...(call.source.version ? ['--version', call.source.version] : []),
+          ...call.source.valuesFiles.flatMap(f => ['--values', f]),
+          '--values',
+          valuesFile,
+          '--timeout',
+          `${timeoutSeconds}s`,
+          '--output',
+          'json',
+        ],
+        call,
+        this.options.timeoutMs + 30_000,
+      );
+      let chartVersion: string | undefined;
+      try {
+        chartVersion = JSON.parse(stdout)?.chart?.metadata?.version;
+      } catch {
+        // helm printed warnings before the JSON; the version is only informative
+      }
+      return { chartVersion, output: stdout };
+    });
+  }
+
+  /** Renders a chart without installing it, for dry runs. */
+  async template(
+    call: Omit<HelmCall, 'kubeconfig'> & {
+      release: string;
+      namespace: string;
+      source: ChartSource;
+      values: Record<string, unknown>;
+    },
+  ): Promise<string> {
+    return this.withValuesFile(call.values, valuesFile =>
+      this.run(
+        [
+          'template',
+          call.release,
+          call.source.chart,
+          '--namespace',
+          call.namespace,
+          ...(call.source.version ? ['--version', call.source.version] : []),
+          ...call.source.valuesFiles.flatMap(f => ['--values', f]),
+          '--values',
+          valuesFile,
+        ],
+        { signal: call.signal },
+        120_000,
+      ),
+    );
+  }
+
+  /** Uninstalls a release; a release that does not exist is already gone. */
+  async uninstall(
+    call: HelmCall & { release: string; namespace: string },
+  ): Promise<{ output: string; existed: boolean }> {
+    try {
+      const output = await this.run(
+        [
+          'uninstall',
+          call.release,
+          '--namespace',
+          call.namespace,
+          '--timeout',
+          `${Math.ceil(this.options.timeoutMs / 1000)}s`,
+        ],
+        call,
+        this.options.timeoutMs + 30_000,
+      );
+      return { output, existed: true };
+    } catch (error) {
+      if (error instanceof HelmError && /not found/i.test(error.output)) {
+        return { output: error.output, existed: false };
+      }
+      throw error;
+    }
+  }
+
+  /** Every release in the cluster, in any state, in one call. */
+  async listReleases(call: HelmCall): Promise<HelmRelease[]> {
+    const stdout = await this.run(
+      ['list', '--all-namespaces', '--all', '--max', '0', '--output', 'json'],
+      call,
+      60_000,
+    );
+    const releases = JSON.parse(stdout || '[]') as HelmRelease[];
+    return releases.map(r => ({
+      name: r.name,
+      namespace: r.namespace,
+      status: r.status,
+      chart: r.chart,
+    }));
+  }
+
+  private async withValuesFile<T>(
+    values: Record<string, unknown>,
+    fn: (file: string) => Promise<T>,
+  ): Promise<T> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stores-helm-'));
+    try {
+      const file = path.join(dir, 'values.json'); // JSON is YAML, helm reads it as is
+      await fs.writeFile(file, JSON.stringify(values), { mode: 0o600 });
+      return await fn(file);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async run(
+    args: string[],
+    call: { kubeconfig?: string; signal?: AbortSignal },
+    timeoutMs: number,
+  ): Promise<string> {
+    const fullArgs = call.kubeconfig
+      ? [...args, '--kubeconfig', call.kubeconfig]
+      : args;
+    const child = execa(this.options.binary, fullArgs, {
+      timeout: timeoutMs,
+      all: true,
+      env: { HELM_NO_PLUGINS: '1' },
+    });
+    const cancel = () => child.cancel();
+    call.signal?.addEventListener('abort', cancel, { once: true });
+    if (call.signal?.aborted) cancel();
+    try {
+      const result = await child;
+      return result.stdout;
+    } catch (error) {
+      const e = error as ExecaError;
+      const output = String(e.all ?? e.stderr ?? e.message ?? '').trim();
+      const what = `helm ${args[0]}`;
+      if (e.isCanceled) throw new HelmError(`${what} was cancelled`, output);
+      if (e.timedOut) {
+        throw new HelmError(`${what} took longer than ${timeoutMs / 1000}s`, output);
+      }
+      if ((e as { code?: string }).code === 'ENOENT') {
+        throw new HelmError(
+          `The helm binary '${this.options.binary}' was not found; set stores.helm.binary`,
+          output,
+        );
+      }
+      const lastLine = output.split('\n').filter(Boolean).pop() ?? e.shortMessage;
+      throw new HelmError(`${what} failed: ${lastLine}`, output);
+    } finally {
+      call.signal?.removeEventListener('abort', cancel);
+    }
+  }
+}

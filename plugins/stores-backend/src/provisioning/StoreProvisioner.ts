@@ -1,0 +1,249 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Store } from '@stores-for-backstage/plugin-stores-common';
+import { StoreEngineContext } from '@stores-for-backstage/plugin-stores-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NewStoreEvent } from '../database/StoresDatabase';
+import { Helm, HelmError } from './Helm';
+import { ClusterRegistry, EngineRegistry } from './registries';
+
+/** Records a step of the work on the store's timeline. */
+export type ReportStep = (event: NewStoreEvent) => Promise<void>;
+
+/** What a finished provisioning knows of the store. */
+export interface ProvisionedStore {
+  chartVersion?: string;
+  storefrontUrl: string;
+  adminUrl?: string;
+}
+
+/** A step failed; `detail` (such as helm's output) goes to the timeline. */
+export class ProvisioningError extends Error {
+  name = 'ProvisioningError';
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+const KUBERNETES_OBJECT_HEADER = /^kind:\s*(\S+)[\s\S]*?^\s{2}name:\s*(\S+)/m;
+
+/**
+ * The one place that makes a store real on a cluster, and takes it away again.
+ * The REST API, the scaffolder actions (through the API) and the reconciler all
+ * end up here; every step is idempotent, so an interrupted attempt is resumed by
+ * running it again.
+ */
+export class StoreProvisioner {
+  constructor(
+    private readonly deps: {
+      engines: EngineRegistry;
+      clusters: ClusterRegistry;
+      helm: Helm;
+      logger: LoggerService;
+      checkStorefront: boolean;
+      /** How often readiness is polled. */
+      pollIntervalMs?: number;
+    },
+  ) {}
+
+  private get pollIntervalMs() {
+    return this.deps.pollIntervalMs ?? 2000;
+  }
+
+  engineContext(store: Pick<Store, 'name' | 'namespace' | 'plan' | 'owner' | 'cluster'>): StoreEngineContext {
+    const { baseDomain, tls } = this.deps.clusters.get(store.cluster).settings;
+    return {
+      name: store.name,
+      namespace: store.namespace,
+      plan: store.plan,
+      owner: store.owner,
+      baseDomain,
+      scheme: tls ? 'https' : 'http',
+    };
+  }
+
+  /** Renders the engine's chart for a would-be store and lists what it would create. */
+  async render(
+    store: Pick<Store, 'name' | 'namespace' | 'plan' | 'owner' | 'cluster' | 'engine'>,
+  ): Promise<Array<{ kind: string; name: string }>> {
+    const engine = this.deps.engines.get(store.engine);
+    let manifests: string;
+    try {
+      manifests = await this.deps.helm.template({
+        release: store.name,
+        namespace: store.namespace,
+        source: this.deps.engines.chartSource(engine),
+        values: engine.values(this.engineContext(store)),
+      });
+    } catch (error) {
+      if (error instanceof HelmError) {
+        throw new ProvisioningError(error.message, error.output);
+      }
+      throw error;
+    }
+    return manifests
+      .split(/^---\s*$/m)
+      .map(doc => KUBERNETES_OBJECT_HEADER.exec(doc))
+      .filter((m): m is RegExpExecArray => Boolean(m))
+      .map(m => ({ kind: m[1], name: m[2].replace(/^["']|["']$/g, '') }));
+  }
+
+  /**
+   * Brings a store up: namespace, release, workloads available and, when
+   * configured, the storefront answering. Safe to run again after an interruption.
+   */
+  async provision(
+    store: Store,
+    options: { signal: AbortSignal; report: ReportStep },
+  ): Promise<ProvisionedStore> {
+    const { signal, report } = options;
+    const engine = this.deps.engines.getRegistered(store.engine);
+    const cluster = this.deps.clusters.get(store.cluster);
+    const context = this.engineContext(store);
+    const urls = engine.urls(context);
+
+    let started = Date.now();
+    const outcome = await cluster.ensureNamespace(store);
+    await report({
+      type: 'namespace-created',
+      message:
+        outcome === 'created'
+          ? `Created namespace ${store.namespace}`
+          : `Namespace ${store.namespace} already existed for this store; adopted it`,
+      durationMs: Date.now() - started,
+    });
+    signal.throwIfAborted();
+
+    started = Date.now();
+    let chartVersion: string | undefined;
+    try {
+      const result = await this.deps.helm.upgradeInstall({
+        kubeconfig: cluster.kubeconfigPath,
+        release: store.name,
+        namespace: store.namespace,
+        source: this.deps.engines.chartSource(engine),
+        values: engine.values(context),
+        signal,
+      });
+      chartVersion = result.chartVersion;
+    } catch (error) {
+      if (error instanceof HelmError) {
+        throw new ProvisioningError(error.message, error.output);
+      }
+      throw error;
+    }
+    await report({
+      type: 'release-installed',
+      message: `Installed release ${store.name}${chartVersion ? ` (chart ${chartVersion})` : ''}`,
+      durationMs: Date.now() - started,
+    });
+
+    started = Date.now();
+    let lastPending = '';
+    for (;;) {
+      signal.throwIfAborted();
+      const status = await cluster.workloadStatus(store.namespace, store.name);
+      if (status.ready) break;
+      const pending = status.total
+        ? status.pending.join(', ')
+        : 'no Deployment or StatefulSet yet';
+      if (pending !== lastPending) {
+        this.deps.logger.debug(`Store ${store.name} waiting for ${pending}`);
+        lastPending = pending;
+      }
+      await sleep(this.pollIntervalMs, undefined, { signal });
+    }
+    await report({
+      type: 'workloads-ready',
+      message: 'Every Deployment and StatefulSet is available',
+      durationMs: Date.now() - started,
+    });
+
+    if (this.deps.checkStorefront) {
+      started = Date.now();
+      await this.waitForStorefront(urls.storefrontUrl, signal);
+      await report({
+        type: 'storefront-answered',
+        message: `Storefront answered at ${urls.storefrontUrl}`,
+        durationMs: Date.now() - started,
+      });
+    }
+
+    return { chartVersion, ...urls };
+  }
+
+  /**
+   * Takes a store away: uninstalls the release, deletes the namespace and waits
+   * until it is gone. A namespace that is not this store's is left alone.
+   */
+  async teardown(
+    store: Store,
+    options: { signal: AbortSignal; report: ReportStep },
+  ): Promise<void> {
+    const { signal, report } = options;
+    const cluster = this.deps.clusters.get(store.cluster);
+
+    let started = Date.now();
+    const namespace = await cluster.readNamespace(store.namespace);
+    if (namespace && namespace.storeId !== store.id) {
+      // Someone else's namespace of the same name: not ours to remove.
+      await report({
+        type: 'namespace-deleted',
+        message: `Namespace ${store.namespace} does not belong to this store; left it in place`,
+      });
+      return;
+    }
+    if (namespace && !namespace.terminating) {
+      try {
+        const { existed } = await this.deps.helm.uninstall({
+          kubeconfig: cluster.kubeconfigPath,
+          release: store.name,
+          namespace: store.namespace,
+          signal,
+        });
+        await report({
+          type: 'release-uninstalled',
+          message: existed
+            ? `Uninstalled release ${store.name}`
+            : `Release ${store.name} was already gone`,
+          durationMs: Date.now() - started,
+        });
+      } catch (error) {
+        if (error instanceof HelmError) {
+          throw new ProvisioningError(error.message, error.output);
+        }
+        throw error;
+      }
+    }
+
+    started = Date.now();
+    if (namespace) {
+      await cluster.deleteNamespace(store.namespace);
+      while (await cluster.readNamespace(store.namespace)) {
+        await sleep(this.pollIntervalMs, undefined, { signal });
+      }
+    }
+    await report({
+      type: 'namespace-deleted',
+      message: namespace
+        ? `Deleted namespace ${store.namespace}`
+        : `Namespace ${store.namespace} was already gone`,
+      durationMs: Date.now() - started,
+    });
+  }
+
+  private async waitForStorefront(url: string, signal: AbortSignal) {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        const res = await fetch(url, {
+          redirect: 'manual',
+          signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+        });
+        if (res.status < 500) return;
+      } catch {
+        // not answering yet
+      }
+      await sleep(this.pollIntervalMs, undefined, { signal });
+    }
+  }
+}
