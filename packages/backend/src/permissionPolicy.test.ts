@@ -69,7 +69,10 @@ describe('StoresPortalPolicy', () => {
 
   it('allows the permissions of other plugins', async () => {
     const policy = policyFor(['user:default/ada']);
-    const other = createPermission({ name: 'catalog.entity.read', attributes: {} });
+    const other = createPermission({
+      name: 'catalog.entity.read',
+      attributes: {},
+    });
     expect(await policy.handle({ permission: other }, ada)).toEqual({
       result: AuthorizeResult.ALLOW,
     });

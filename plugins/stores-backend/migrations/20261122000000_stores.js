@@ -7,7 +7,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('stores', table => {
-    table.comment('Every store the portal was asked for, deleted ones kept as history');
+    table.comment(
+      'Every store the portal was asked for, deleted ones kept as history',
+    );
     table.string('id', 36).primary().notNullable();
     table.string('name', 63).notNullable();
     // Equal to `name` while the store is not deleted, NULL afterwards: the unique

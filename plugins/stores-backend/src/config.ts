@@ -83,9 +83,12 @@ export function readStoresSettings(root: Config): StoresSettings {
     };
   }
 
-  const concurrency = config?.getOptionalNumber('provisioning.concurrency') ?? 4;
+  const concurrency =
+    config?.getOptionalNumber('provisioning.concurrency') ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new Error('stores.provisioning.concurrency must be a positive integer');
+    throw new Error(
+      'stores.provisioning.concurrency must be a positive integer',
+    );
   }
 
   return {
@@ -112,7 +115,8 @@ export function readStoresSettings(root: Config): StoresSettings {
       healDrift: config?.getOptionalBoolean('reconciler.healDrift') ?? true,
     },
     limits: {
-      maxStoresPerUser: config?.getOptionalNumber('limits.maxStoresPerUser') ?? 5,
+      maxStoresPerUser:
+        config?.getOptionalNumber('limits.maxStoresPerUser') ?? 5,
       maxCreatesPerWindow:
         config?.getOptionalNumber('limits.maxCreatesPerWindow') ?? 10,
       createWindowMs: durationToMilliseconds(

@@ -59,7 +59,9 @@ export const storesPlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger, scheduler, lifecycle } = deps;
         const settings = readStoresSettings(config);
-        const database = await StoresDatabase.create({ database: deps.database });
+        const database = await StoresDatabase.create({
+          database: deps.database,
+        });
         // The catalog module and the UI refresh when a store changes.
         database.onStoreChanged(store => {
           deps.events
@@ -91,7 +93,10 @@ export const storesPlugin = createBackendPlugin({
           helm,
           logger,
           metrics,
-          instanceId: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          instanceId: `${os.hostname()}-${process.pid}-${randomUUID().slice(
+            0,
+            8,
+          )}`,
           provisioningTimeoutMs: settings.provisioning.timeoutMs,
           concurrency: settings.provisioning.concurrency,
           keepFailedStores: settings.provisioning.keepFailedStores,
@@ -138,7 +143,10 @@ export const storesPlugin = createBackendPlugin({
             engines: engineRegistry,
           }),
         );
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

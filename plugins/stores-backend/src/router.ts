@@ -120,13 +120,17 @@ export async function createRouter(options: {
     );
     if (unknown?.length) {
       throw new InputError(
-        `Unknown status '${unknown.join(', ')}'; use one of ${STORE_STATUSES.join(', ')}`,
+        `Unknown status '${unknown.join(
+          ', ',
+        )}'; use one of ${STORE_STATUSES.join(', ')}`,
       );
     }
     res.json(
       await service.listStores(
         {
-          owner: listParam(req.query.owner)?.map(o => o.toLocaleLowerCase('en-US')),
+          owner: listParam(req.query.owner)?.map(o =>
+            o.toLocaleLowerCase('en-US'),
+          ),
           engine: listParam(req.query.engine),
           status: status as StoreStatus[] | undefined,
           includeDeleted: status?.includes('deleted'),
@@ -143,7 +147,9 @@ export async function createRouter(options: {
     const body = parseBody(createStoreBody, req.body) as CreateStoreRequest;
     const { credentials, userEntityRef } = await user(req);
     if (req.query.dryRun === 'true') {
-      res.json(await service.dryRunCreate(body, { credentials, userEntityRef }));
+      res.json(
+        await service.dryRunCreate(body, { credentials, userEntityRef }),
+      );
       return;
     }
     const idempotencyKey = req.header('Idempotency-Key') || undefined;
@@ -154,7 +160,12 @@ export async function createRouter(options: {
       req,
       'store-create',
       { name: body.name, engine: body.engine, idempotencyKey },
-      () => service.createStore(body, { credentials, userEntityRef, idempotencyKey }),
+      () =>
+        service.createStore(body, {
+          credentials,
+          userEntityRef,
+          idempotencyKey,
+        }),
     );
     res.status(created ? 201 : 200).json(store);
   });
@@ -171,16 +182,22 @@ export async function createRouter(options: {
 
   router.delete('/stores/:name', async (req, res) => {
     const { credentials } = await user(req);
-    const store = await audited(req, 'store-delete', { name: req.params.name }, () =>
-      service.deleteStore(req.params.name, credentials),
+    const store = await audited(
+      req,
+      'store-delete',
+      { name: req.params.name },
+      () => service.deleteStore(req.params.name, credentials),
     );
     res.status(202).json(store);
   });
 
   router.post('/stores/:name/retry', async (req, res) => {
     const { credentials } = await user(req);
-    const store = await audited(req, 'store-retry', { name: req.params.name }, () =>
-      service.retryStore(req.params.name, credentials),
+    const store = await audited(
+      req,
+      'store-retry',
+      { name: req.params.name },
+      () => service.retryStore(req.params.name, credentials),
     );
     res.status(202).json(store);
   });

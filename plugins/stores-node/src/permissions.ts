@@ -43,12 +43,14 @@ export const isStoreOwner = createPermissionRule({
   paramsSchema: z.object({
     claims: z
       .array(z.string())
-      .describe('Entity refs of the user and their groups, usually from the identity'),
+      .describe(
+        'Entity refs of the user and their groups, usually from the identity',
+      ),
   }),
   apply: (store, { claims }) =>
-    claims.map(c => c.toLocaleLowerCase('en-US')).includes(
-      store.owner.toLocaleLowerCase('en-US'),
-    ),
+    claims
+      .map(c => c.toLocaleLowerCase('en-US'))
+      .includes(store.owner.toLocaleLowerCase('en-US')),
   toQuery: ({ claims }) => ({ property: 'owner', values: claims }),
 });
 

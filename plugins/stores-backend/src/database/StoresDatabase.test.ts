@@ -90,7 +90,11 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     const [, db] = await migrated(id);
     const store = await db.insertStore(newStore('shop'), accepted);
     const claim = { from: 'requested', to: 'provisioning' } as const;
-    const a = await db.claim(store.id, { ...claim, owner: 'a', leaseMs: 60_000 });
+    const a = await db.claim(store.id, {
+      ...claim,
+      owner: 'a',
+      leaseMs: 60_000,
+    });
     expect(a?.status).toBe('provisioning');
     expect(
       await db.claim(store.id, { ...claim, owner: 'b', leaseMs: 60_000 }),

@@ -176,7 +176,9 @@ function decodeCursor(cursor: string): number {
   } catch {
     // fall through to the error below
   }
-  throw new InputError('Invalid cursor; pass the nextCursor of a previous page');
+  throw new InputError(
+    'Invalid cursor; pass the nextCursor of a previous page',
+  );
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -401,7 +403,11 @@ export class StoresDatabase {
   }
 
   /** Extends a worker's lease; false when it no longer holds it. */
-  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+  async renewLease(
+    id: string,
+    owner: string,
+    leaseMs: number,
+  ): Promise<boolean> {
     const count = await this.db<StoreRow>('stores')
       .where({ id, lease_owner: owner })
       .update({ lease_expires_at: new Date(Date.now() + leaseMs) });
@@ -520,9 +526,13 @@ function applyFilter(
   criteria: PermissionCriteria<StoreFilter>,
 ): void {
   if (isAndCriteria(criteria)) {
-    query.where(q => criteria.allOf.forEach(c => q.andWhere(s => applyFilter(s, c))));
+    query.where(q =>
+      criteria.allOf.forEach(c => q.andWhere(s => applyFilter(s, c))),
+    );
   } else if (isOrCriteria(criteria)) {
-    query.where(q => criteria.anyOf.forEach(c => q.orWhere(s => applyFilter(s, c))));
+    query.where(q =>
+      criteria.anyOf.forEach(c => q.orWhere(s => applyFilter(s, c))),
+    );
   } else if (isNotCriteria(criteria)) {
     query.whereNot(q => applyFilter(q, criteria.not));
   } else {
@@ -536,7 +546,8 @@ function applyFilter(
 function patchToRow(patch: StorePatch): Partial<StoreRow> {
   const row: Partial<StoreRow> = {};
   if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
-  if ('storefrontUrl' in patch) row.storefront_url = patch.storefrontUrl ?? null;
+  if ('storefrontUrl' in patch)
+    row.storefront_url = patch.storefrontUrl ?? null;
   if ('adminUrl' in patch) row.admin_url = patch.adminUrl ?? null;
   if ('chartVersion' in patch) row.chart_version = patch.chartVersion ?? null;
   if (patch.generation !== undefined) row.generation = patch.generation;

@@ -192,7 +192,10 @@ export class Helm {
       const what = `helm ${args[0]}`;
       if (e.isCanceled) throw new HelmError(`${what} was cancelled`, output);
       if (e.timedOut) {
-        throw new HelmError(`${what} took longer than ${timeoutMs / 1000}s`, output);
+        throw new HelmError(
+          `${what} took longer than ${timeoutMs / 1000}s`,
+          output,
+        );
       }
       if ((e as { code?: string }).code === 'ENOENT') {
         throw new HelmError(
@@ -200,7 +203,8 @@ export class Helm {
           output,
         );
       }
-      const lastLine = output.split('\n').filter(Boolean).pop() ?? e.shortMessage;
+      const lastLine =
+        output.split('\n').filter(Boolean).pop() ?? e.shortMessage;
       throw new HelmError(`${what} failed: ${lastLine}`, output);
     } finally {
       call.signal?.removeEventListener('abort', cancel);

@@ -43,7 +43,10 @@ function isApiError(error: unknown, code: number): boolean {
  * Loads the credentials of a cluster: from the Kubernetes plugin's cluster of the
  * same name, from a kubeconfig file, or from the default kubeconfig.
  */
-function loadKubeConfig(settings: ClusterSettings, rootConfig: Config): KubeConfig {
+function loadKubeConfig(
+  settings: ClusterSettings,
+  rootConfig: Config,
+): KubeConfig {
   const kc = new KubeConfig();
   if (settings.kubeconfig) {
     kc.loadFromFile(settings.kubeconfig);
@@ -68,7 +71,8 @@ function loadKubeConfig(settings: ClusterSettings, rootConfig: Config): KubeConf
         name: settings.name,
         server: pluginCluster.getString('url'),
         caData: pluginCluster.getOptionalString('caData'),
-        skipTLSVerify: pluginCluster.getOptionalBoolean('skipTLSVerify') ?? false,
+        skipTLSVerify:
+          pluginCluster.getOptionalBoolean('skipTLSVerify') ?? false,
       },
       { name: `${settings.name}-stores`, token },
     );
@@ -186,7 +190,10 @@ export class StoreCluster {
   }
 
   /** Whether every Deployment and StatefulSet of the release is available. */
-  async workloadStatus(namespace: string, release: string): Promise<WorkloadStatus> {
+  async workloadStatus(
+    namespace: string,
+    release: string,
+  ): Promise<WorkloadStatus> {
     const labelSelector = `app.kubernetes.io/instance=${release}`;
     const [deployments, statefulSets] = await Promise.all([
       this.apps.listNamespacedDeployment({ namespace, labelSelector }),
@@ -228,6 +235,7 @@ function toObserved(ns: V1Namespace): ObservedNamespace {
     name: ns.metadata!.name!,
     storeId: ns.metadata?.labels?.[STORE_ID_LABEL],
     terminating:
-      Boolean(ns.metadata?.deletionTimestamp) || ns.status?.phase === 'Terminating',
+      Boolean(ns.metadata?.deletionTimestamp) ||
+      ns.status?.phase === 'Terminating',
   };
 }

@@ -49,7 +49,9 @@ export class StoreProvisioner {
     return this.deps.pollIntervalMs ?? 2000;
   }
 
-  engineContext(store: Pick<Store, 'name' | 'namespace' | 'plan' | 'owner' | 'cluster'>): StoreEngineContext {
+  engineContext(
+    store: Pick<Store, 'name' | 'namespace' | 'plan' | 'owner' | 'cluster'>,
+  ): StoreEngineContext {
     const { baseDomain, tls } = this.deps.clusters.get(store.cluster).settings;
     return {
       name: store.name,
@@ -63,7 +65,10 @@ export class StoreProvisioner {
 
   /** Renders the engine's chart for a would-be store and lists what it would create. */
   async render(
-    store: Pick<Store, 'name' | 'namespace' | 'plan' | 'owner' | 'cluster' | 'engine'>,
+    store: Pick<
+      Store,
+      'name' | 'namespace' | 'plan' | 'owner' | 'cluster' | 'engine'
+    >,
   ): Promise<Array<{ kind: string; name: string }>> {
     const engine = this.deps.engines.get(store.engine);
     let manifests: string;
@@ -133,7 +138,9 @@ export class StoreProvisioner {
     }
     await report({
       type: 'release-installed',
-      message: `Installed release ${store.name}${chartVersion ? ` (chart ${chartVersion})` : ''}`,
+      message: `Installed release ${store.name}${
+        chartVersion ? ` (chart ${chartVersion})` : ''
+      }`,
       durationMs: Date.now() - started,
     });
 

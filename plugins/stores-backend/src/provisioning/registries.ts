@@ -35,7 +35,9 @@ export class EngineRegistry {
     if (!engine || this.settings[id]?.enabled === false) {
       const known = this.list().map(e => e.id);
       throw new InputError(
-        `Unknown engine '${id}'; choose one of: ${known.join(', ') || '(none registered)'}`,
+        `Unknown engine '${id}'; choose one of: ${
+          known.join(', ') || '(none registered)'
+        }`,
       );
     }
     return engine;

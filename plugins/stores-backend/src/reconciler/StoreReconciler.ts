@@ -169,7 +169,9 @@ export class StoreReconciler {
         cluster = this.options.clusters.get(name);
         const [namespaces, releases] = await Promise.all([
           cluster.listStoreNamespaces(),
-          this.options.helm.listReleases({ kubeconfig: cluster.kubeconfigPath }),
+          this.options.helm.listReleases({
+            kubeconfig: cluster.kubeconfigPath,
+          }),
         ]);
         snapshots.set(name, {
           namespaces,
@@ -229,7 +231,9 @@ export class StoreReconciler {
   private async failStuck(store: LiveStore, age: number) {
     const reason = `Provisioning did not finish within ${minutes(
       this.options.provisioningTimeoutMs,
-    )} (stuck for ${minutes(age)}). Open the timeline to see the last step, then retry or delete the store.`;
+    )} (stuck for ${minutes(
+      age,
+    )}). Open the timeline to see the last step, then retry or delete the store.`;
     const failed = await this.options.database.transition(store.id, {
       from: 'provisioning',
       to: 'failed',
@@ -265,14 +269,19 @@ export class StoreReconciler {
         event: interrupted
           ? {
               type: 'resumed',
-              message: `Resumed ${work === 'provision' ? 'provisioning' : 'deletion'} after an interruption`,
+              message: `Resumed ${
+                work === 'provision' ? 'provisioning' : 'deletion'
+              } after an interruption`,
             }
           : undefined,
       });
       this.workers.delete(store.id);
       if (claimed && !this.stopped) this.runWorker(claimed, work);
       else if (claimed) {
-        await this.options.database.releaseLease(store.id, this.options.instanceId);
+        await this.options.database.releaseLease(
+          store.id,
+          this.options.instanceId,
+        );
       }
     })().catch(error =>
       this.options.logger.warn(`Could not claim store ${store.name}: ${error}`),
@@ -287,13 +296,15 @@ export class StoreReconciler {
       this.options.database
         .renewLease(store.id, this.options.instanceId, this.leaseMs)
         .then(held => {
-          if (!held) controller.abort(new Error('the lease on the store was lost'));
+          if (!held)
+            controller.abort(new Error('the lease on the store was lost'));
         })
         .catch(() => {});
     }, this.leaseMs / 3);
-    const done = (work === 'provision'
-      ? this.provision(store, controller)
-      : this.teardown(store, controller)
+    const done = (
+      work === 'provision'
+        ? this.provision(store, controller)
+        : this.teardown(store, controller)
     )
       .catch(error =>
         this.options.logger.error(
@@ -321,7 +332,8 @@ export class StoreReconciler {
   private async provision(store: Store, controller: AbortController) {
     const { database, provisioner, instanceId, logger, metrics } = this.options;
     const attemptStarted = new Date(store.statusChangedAt).getTime();
-    const remaining = this.options.provisioningTimeoutMs - (Date.now() - attemptStarted);
+    const remaining =
+      this.options.provisioningTimeoutMs - (Date.now() - attemptStarted);
     const timeout = setTimeout(
       () => controller.abort(new Error('timeout')),
       Math.max(remaining, 0),
@@ -363,13 +375,16 @@ export class StoreReconciler {
         return;
       }
       if (controller.signal.aborted && reason?.message !== 'timeout') {
-        logger.warn(`Stopped working on store ${store.name}: ${reason?.message}`);
+        logger.warn(
+          `Stopped working on store ${store.name}: ${reason?.message}`,
+        );
         return; // the lease went to someone else, who carries on
       }
-      const message =
-        controller.signal.aborted
-          ? `Provisioning did not finish within ${minutes(this.options.provisioningTimeoutMs)}`
-          : (error as Error).message;
+      const message = controller.signal.aborted
+        ? `Provisioning did not finish within ${minutes(
+            this.options.provisioningTimeoutMs,
+          )}`
+        : (error as Error).message;
       await this.fail(store, message, (error as ProvisioningError).detail);
     } finally {
       clearTimeout(timeout);
@@ -435,7 +450,9 @@ export class StoreReconciler {
       if (controller.signal.aborted && reason?.message !== 'timeout') return;
       metrics?.failures.add(1, { engine: store.engine, phase: 'deletion' });
       const message = controller.signal.aborted
-        ? `Deletion did not finish within ${minutes(this.options.provisioningTimeoutMs)}`
+        ? `Deletion did not finish within ${minutes(
+            this.options.provisioningTimeoutMs,
+          )}`
         : `Deletion failed: ${(error as Error).message}`;
       await database.transition(store.id, {
         from: 'deleting',

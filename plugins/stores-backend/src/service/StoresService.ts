@@ -194,7 +194,10 @@ export class StoresService {
   }
 
   /** A store the caller may see; others are reported as not found. */
-  async getStore(name: string, credentials: BackstageCredentials): Promise<Store> {
+  async getStore(
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<Store> {
     const store = await this.deps.database.getStoreByName(name);
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: storeReadPermission, resourceRef: store.id }],
@@ -295,7 +298,10 @@ export class StoresService {
       );
     }
     const since = new Date(Date.now() - limits.createWindowMs);
-    const recent = await database.countStoresRequestedSince(userEntityRef, since);
+    const recent = await database.countStoresRequestedSince(
+      userEntityRef,
+      since,
+    );
     if (recent >= limits.maxCreatesPerWindow) {
       const minutes = Math.round(limits.createWindowMs / 60_000);
       throw new RateLimitError(
@@ -314,7 +320,9 @@ export class StoresService {
     );
     if (decision.result === AuthorizeResult.DENY) return 'none';
     if (decision.result === AuthorizeResult.CONDITIONAL) {
-      return transformConditions(decision.conditions) as PermissionCriteria<StoreFilter>;
+      return transformConditions(
+        decision.conditions,
+      ) as PermissionCriteria<StoreFilter>;
     }
     return undefined;
   }
