@@ -1,8 +1,17 @@
-/***/
 /**
- * The stores module for @backstage/plugin-scaffolder-backend.
+ * Scaffolder actions that create, follow and delete stores through the stores
+ * backend.
  *
  * @packageDocumentation
  */
 
-export { scaffolderModule as default } from './module';
+export { scaffolderModuleStores as default } from './module';
+export { createStoresCreateAction } from './actions/storesCreate';
+export { createStoresWaitAction } from './actions/storesWait';
+export { createStoresDeleteAction } from './actions/storesDelete';
+export { StoresApiClient } from './StoresApiClient';
+export type {
+  CreateStoreDryRunResult,
+  CreateStoreResult,
+  StoresRequestOptions,
+} from './StoresApiClient';

@@ -1,21 +1,36 @@
-import { createBackendModule } from "@backstage/backend-plugin-api";
-import { scaffolderActionsExtensionPoint  } from '@backstage/plugin-scaffolder-node';
-import { createExampleAction } from "./actions/example";
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createStoresCreateAction } from './actions/storesCreate';
+import { createStoresDeleteAction } from './actions/storesDelete';
+import { createStoresWaitAction } from './actions/storesWait';
 
 /**
- * A backend module that registers the action into the scaffolder
+ * Adds the `stores:create`, `stores:wait` and `stores:delete` actions to the
+ * scaffolder.
+ *
+ * @public
  */
-export const scaffolderModule = createBackendModule({
-  moduleId: 'example-action',
+export const scaffolderModuleStores = createBackendModule({
   pluginId: 'scaffolder',
+  moduleId: 'stores',
   register({ registerInit }) {
     registerInit({
       deps: {
-        scaffolderActions: scaffolderActionsExtensionPoint
+        scaffolderActions: scaffolderActionsExtensionPoint,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolderActions}) {
-        scaffolderActions.addActions(createExampleAction());
-      }
+      async init({ scaffolderActions, discovery, auth }) {
+        const options = { discovery, auth };
+        scaffolderActions.addActions(
+          createStoresCreateAction(options),
+          createStoresWaitAction(options),
+          createStoresDeleteAction(options),
+        );
+      },
     });
   },
-})
+});

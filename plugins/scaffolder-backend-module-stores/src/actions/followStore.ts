@@ -1,0 +1,170 @@
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import {
+  Store,
+  StoreEvent,
+  StoreEventType,
+} from '@stores-for-backstage/plugin-stores-common';
+import { StoresApiClient } from '../StoresApiClient';
+
+/** How a wait for a store ended. */
+export type FollowStoreResult =
+  | { outcome: 'done'; store: Store }
+  /** The store of that name is gone (404), which after a deletion means deleted. */
+  | { outcome: 'gone' }
+  /** The time ran out; `error` is the last failure when the backend kept failing. */
+  | { outcome: 'timeout'; store?: Store; error?: string }
+  /** The task was cancelled; the store itself is not affected. */
+  | { outcome: 'cancelled'; store?: Store };
+
+/**
+ * Polls a store and writes each new event of its timeline to the task log
+ * once, until `isDone` says the store reached the status the caller waits for,
+ * or the time is up.
+ *
+ * Errors worth retrying (rate limits, 5xx, the backend not answering) are
+ * logged and polling goes on; any other error (not allowed, not found) ends
+ * the wait at once.
+ */
+export async function followStore(options: {
+  client: StoresApiClient;
+  credentials: BackstageCredentials;
+  name: string;
+  logger: LoggerService;
+  isDone: (store: Store) => boolean;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  signal?: AbortSignal;
+  /**
+   * Log only from the latest event of this type on, so that a wait for a
+   * deletion does not repeat the store's whole history.
+   */
+  logFrom?: StoreEventType;
+  /** Treat 404 as the end of the wait rather than an error. */
+  goneIsDone?: boolean;
+}): Promise<FollowStoreResult> {
+  const { client, credentials, name, logger } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  const logged = new Set<number>();
+  let store: Store | undefined;
+  let failure: string | undefined;
+
+  for (;;) {
+    try {
+      store = await client.getStore(name, { credentials });
+      const events = await client.listStoreEvents(name, { credentials });
+      for (const event of eventsToLog(events, store.id, options.logFrom)) {
+        if (!logged.has(event.id)) {
+          logged.add(event.id);
+          logEvent(logger, event);
+        }
+      }
+      if (failure !== undefined) {
+        logger.info('The stores backend answers again');
+        failure = undefined;
+      }
+      if (options.isDone(store)) {
+        return { outcome: 'done', store };
+      }
+    } catch (error) {
+      if (
+        options.goneIsDone &&
+        isError(error) &&
+        error.name === 'NotFoundError'
+      ) {
+        return { outcome: 'gone' };
+      }
+      if (!isError(error) || error.name !== 'ServiceUnavailableError') {
+        throw error;
+      }
+      // Log the first failure of a series only, the task log stays readable.
+      if (failure === undefined) {
+        logger.warn(`${error.message}; trying again`);
+      }
+      failure = error.message;
+    }
+
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      return { outcome: 'timeout', store, error: failure };
+    }
+    const cancelled = await sleep(
+      Math.min(options.pollIntervalMs, remaining),
+      options.signal,
+    );
+    if (cancelled) {
+      return { outcome: 'cancelled', store };
+    }
+  }
+}
+
+/** Why a store failed, to go into a sentence. */
+export function reasonOf(store: Store): string {
+  const reason = store.statusReason?.trim().replace(/\.$/, '');
+  return reason || 'the stores backend gave no reason';
+}
+
+/** Minutes as a person reads them: "20 minutes", "1 minute", "30 seconds". */
+export function describeMinutes(minutes: number): string {
+  if (minutes >= 1) {
+    return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  }
+  const seconds = Math.round(minutes * 600) / 10;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+function eventsToLog(
+  events: StoreEvent[],
+  storeId: string,
+  logFrom: StoreEventType | undefined,
+): StoreEvent[] {
+  // A name can be reused after a deletion; the timeline is the current store's.
+  const own = events.filter(e => !e.storeId || e.storeId === storeId);
+  if (!logFrom) {
+    return own;
+  }
+  let start = -1;
+  own.forEach((e, i) => {
+    if (e.type === logFrom) start = i;
+  });
+  return start === -1 ? [] : own.slice(start);
+}
+
+function logEvent(logger: LoggerService, event: StoreEvent) {
+  const duration =
+    event.durationMs !== undefined
+      ? ` (${(event.durationMs / 1000).toFixed(1)}s)`
+      : '';
+  const line = `${event.type}: ${event.message}${duration}`;
+  if (event.type === 'failed') {
+    logger.error(line);
+    if (event.detail) logger.error(event.detail);
+  } else if (event.type === 'retry' || event.type === 'drift') {
+    logger.warn(line);
+  } else {
+    logger.info(line);
+  }
+}
+
+/** Waits; resolves true when the signal aborted the wait. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise(resolve => {
+    if (signal?.aborted) {
+      resolve(true);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,151 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
+import { StoresApiClient } from '../StoresApiClient';
+import { describeMinutes, followStore, reasonOf } from './followStore';
+import { examples } from './storesDelete.examples';
+import {
+  outputStore,
+  storeOutputSchema,
+  storePagePath,
+  summarizeStore,
+} from './storeOutputs';
+import { DEFAULT_POLL_INTERVAL_SECONDS } from './storesWait';
+
+export const DEFAULT_DELETE_TIMEOUT_MINUTES = 10;
+
+/**
+ * Creates the `stores:delete` action: deletes a store on behalf of the user
+ * who runs the template, so that user's permissions apply, and optionally
+ * waits until the store is gone.
+ *
+ * @public
+ */
+export function createStoresDeleteAction(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+}) {
+  const client = new StoresApiClient(options);
+
+  return createTemplateAction({
+    id: 'stores:delete',
+    description:
+      'Deletes a store: its release, its namespace and all its data. Acts for the user who runs the template, who must be allowed to delete the store. With wait, the step ends when the store is deleted.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: z =>
+        z.object({
+          name: z.string({ description: 'Name of the store to delete' }),
+          wait: z
+            .boolean({
+              description:
+                'Wait until the store is deleted rather than end when the deletion is accepted. Default: false',
+            })
+            .optional(),
+          timeoutMinutes: z
+            .number({
+              description: `With wait, how long to wait for the deletion before the step fails. Default: ${DEFAULT_DELETE_TIMEOUT_MINUTES}`,
+            })
+            .positive()
+            .optional(),
+          pollIntervalSeconds: z
+            .number({
+              description: `With wait, how often to ask the stores backend for news. Default: ${DEFAULT_POLL_INTERVAL_SECONDS}`,
+            })
+            .positive()
+            .optional(),
+        }),
+      output: storeOutputSchema,
+    },
+    async handler(ctx) {
+      const { name } = ctx.input;
+      const problem = validateStoreName(name);
+      if (problem) {
+        throw new InputError(problem);
+      }
+      const credentials = await ctx.getInitiatorCredentials();
+
+      if (ctx.isDryRun) {
+        // Shows that the store exists and the user can see it; deleting is
+        // checked by the stores backend only when it happens.
+        const store = await client.getStore(name, { credentials });
+        ctx.logger.info(
+          `Dry run, nothing is deleted: would delete store '${name}' (${store.engine}, status ${store.status}, owner ${store.owner}) and its namespace ${store.namespace}`,
+        );
+        outputStore(ctx, summarizeStore(store));
+        return;
+      }
+
+      // A recovered task gets the stored value and does not ask again.
+      const deleting = await ctx.checkpoint({
+        key: `stores.delete.${name}`,
+        fn: async () =>
+          summarizeStore(await client.deleteStore(name, { credentials })),
+      });
+      ctx.logger.info(
+        `Deletion of store '${name}' accepted, status ${deleting.status}`,
+      );
+
+      if (!ctx.input.wait) {
+        ctx.logger.info(`Follow it at ${storePagePath(name)}`);
+        outputStore(ctx, deleting);
+        return;
+      }
+
+      const timeoutMinutes =
+        ctx.input.timeoutMinutes ?? DEFAULT_DELETE_TIMEOUT_MINUTES;
+      const result = await followStore({
+        client,
+        credentials,
+        name,
+        logger: ctx.logger,
+        // A new store may take the name once the old one is deleted.
+        isDone: store =>
+          store.id !== deleting.id ||
+          store.status === 'deleted' ||
+          store.status === 'failed',
+        goneIsDone: true,
+        logFrom: 'deletion-requested',
+        timeoutMs: timeoutMinutes * 60_000,
+        pollIntervalMs:
+          (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) *
+          1000,
+        signal: ctx.signal,
+      });
+
+      if (
+        result.outcome === 'gone' ||
+        (result.outcome === 'done' &&
+          (result.store.id !== deleting.id ||
+            result.store.status === 'deleted'))
+      ) {
+        ctx.logger.info(`Store '${name}' is deleted`);
+        outputStore(ctx, { ...deleting, status: 'deleted' });
+        return;
+      }
+      if (result.outcome === 'done') {
+        throw new Error(
+          `Deleting store '${name}' failed: ${reasonOf(
+            result.store,
+          )}. Open ${storePagePath(name)} to see the timeline and retry.`,
+        );
+      }
+      if (result.outcome === 'cancelled') {
+        throw new Error(
+          `Stopped waiting for store '${name}': the task was cancelled. The deletion goes on; open ${storePagePath(
+            name,
+          )} to follow it.`,
+        );
+      }
+      throw new Error(
+        `Store '${name}' is not deleted after ${describeMinutes(
+          timeoutMinutes,
+        )}${result.store ? ` (status ${result.store.status})` : ''}${
+          result.error ? `; last error: ${result.error}` : ''
+        }. The deletion goes on; open ${storePagePath(name)} to follow it.`,
+      );
+    },
+  });
+}
