@@ -37,7 +37,7 @@ import { RequirePermission } from '@backstage/plugin-permission-react';
 import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
-import { StoresPage } from '@stores-for-backstage/plugin-stores';
+import { StoresPage, storesPlugin } from '@stores-for-backstage/plugin-stores';
 
 const app = createApp({
   apis,
@@ -56,6 +56,10 @@ const app = createApp({
     });
     bind(orgPlugin.externalRoutes, {
       catalogIndex: catalogPlugin.routes.catalogIndex,
+    });
+    // "Create store" opens the create-store template.
+    bind(storesPlugin.externalRoutes, {
+      createStore: scaffolderPlugin.routes.selectedTemplate,
     });
   },
   components: {
@@ -98,6 +102,7 @@ const routes = (
     <Route path="/settings" element={<UserSettingsPage />} />
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/notifications" element={<NotificationsPage />} />
+    {/* The stores list, with each store's page at /stores/:name. */}
     <Route path="/stores" element={<StoresPage />} />
   </FlatRoutes>
 );

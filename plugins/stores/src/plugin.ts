@@ -1,22 +1,82 @@
 import {
+  createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { storesApiRef, StoresClient } from './api';
+import {
+  createStoreTemplateRouteRef,
+  rootRouteRef,
+  storeRouteRef,
+} from './routes';
 
-import { rootRouteRef } from './routes';
-
+/**
+ * The stores plugin: pages to follow and manage self-service stores, and
+ * catalog entity content for them.
+ *
+ * @public
+ */
 export const storesPlugin = createPlugin({
   id: 'stores',
+  apis: [
+    createApiFactory({
+      api: storesApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new StoresClient({ discoveryApi, fetchApi }),
+    }),
+  ],
   routes: {
     root: rootRouteRef,
+    store: storeRouteRef,
+  },
+  externalRoutes: {
+    createStore: createStoreTemplateRouteRef,
   },
 });
 
+/**
+ * The stores list with each store's page below it (`/stores/:name`).
+ *
+ * @public
+ */
 export const StoresPage = storesPlugin.provide(
   createRoutableExtension({
     name: 'StoresPage',
-    component: () =>
-      import('./components/ExampleComponent').then(m => m.ExampleComponent),
+    component: () => import('./components/Router').then(m => m.Router),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The "Store" tab of a store's catalog entity.
+ *
+ * @public
+ */
+export const EntityStoreContent = storesPlugin.provide(
+  createComponentExtension({
+    name: 'EntityStoreContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityStore').then(m => m.EntityStoreContent),
+    },
+  }),
+);
+
+/**
+ * An overview card for a store's catalog entity.
+ *
+ * @public
+ */
+export const EntityStoreCard = storesPlugin.provide(
+  createComponentExtension({
+    name: 'EntityStoreCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityStore').then(m => m.EntityStoreCard),
+    },
   }),
 );

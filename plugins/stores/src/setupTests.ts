@@ -1,1 +1,5 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// Permission checks and material-table take a while on small, shared machines.
+configure({ asyncUtilTimeout: 5000 });

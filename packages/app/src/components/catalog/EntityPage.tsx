@@ -57,6 +57,11 @@ import {
   EntityKubernetesContent,
   isKubernetesAvailable,
 } from '@backstage/plugin-kubernetes';
+import {
+  EntityStoreCard,
+  EntityStoreContent,
+  isStoreEntity,
+} from '@stores-for-backstage/plugin-stores';
 
 const techdocsContent = (
   <EntityTechdocsContent>
@@ -225,6 +230,44 @@ const websiteEntityPage = (
 );
 
 /**
+ * A store made through the stores plugin: its lifecycle on the Store tab, its
+ * pods on the Kubernetes tab.
+ */
+const storeEntityPage = (
+  <EntityLayout>
+    <EntityLayout.Route path="/" title="Overview">
+      <Grid container spacing={3} alignItems="stretch">
+        {entityWarningContent}
+        <Grid item md={6} xs={12}>
+          <EntityAboutCard />
+        </Grid>
+        <Grid item md={6} xs={12}>
+          <EntityStoreCard variant="gridItem" />
+        </Grid>
+        <Grid item md={6} xs={12}>
+          <EntityCatalogGraphCard height={400} />
+        </Grid>
+        <Grid item md={6} xs={12}>
+          <EntityLinksCard />
+        </Grid>
+      </Grid>
+    </EntityLayout.Route>
+
+    <EntityLayout.Route path="/store" title="Store" if={isStoreEntity}>
+      <EntityStoreContent />
+    </EntityLayout.Route>
+
+    <EntityLayout.Route
+      path="/kubernetes"
+      title="Kubernetes"
+      if={isKubernetesAvailable}
+    >
+      <EntityKubernetesContent refreshIntervalMs={10000} />
+    </EntityLayout.Route>
+  </EntityLayout>
+);
+
+/**
  * NOTE: This page is designed to work on small screens such as mobile devices.
  * This is based on Material UI Grid. If breakpoints are used, each grid item must set the `xs` prop to a column size or to `true`,
  * since this does not default. If no breakpoints are used, the items will equitably share the available space.
@@ -245,6 +288,10 @@ const defaultEntityPage = (
 
 const componentPage = (
   <EntitySwitch>
+    <EntitySwitch.Case if={isComponentType('store')}>
+      {storeEntityPage}
+    </EntitySwitch.Case>
+
     <EntitySwitch.Case if={isComponentType('service')}>
       {serviceEntityPage}
     </EntitySwitch.Case>

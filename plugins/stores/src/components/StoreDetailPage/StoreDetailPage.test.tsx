@@ -1,0 +1,311 @@
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { registerMswTestHooks } from '@backstage/test-utils';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  Store,
+  StoreEvent,
+  storeDeletePermission,
+} from '@stores-for-backstage/plugin-stores-common';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { Route, Routes } from 'react-router-dom';
+import {
+  renderWithStores,
+  RenderOptions,
+  STORES_URL,
+  storesHandlers,
+} from '../../__testUtils__/render';
+import {
+  makeEvent,
+  makeStore,
+  readyTimeline,
+} from '../../__testUtils__/stores';
+import { Router } from '../Router';
+
+jest.mock('../../lib/status', () => ({
+  ...jest.requireActual('../../lib/status'),
+  POLL_INTERVAL_MS: 100,
+}));
+
+jest.setTimeout(30_000);
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+/** Renders the plugin's pages as the app mounts them, at a store's page. */
+function renderStorePage(name: string, options: RenderOptions = {}) {
+  return renderWithStores(
+    <Routes>
+      <Route path="/stores/*" element={<Router />} />
+    </Routes>,
+    { routeEntries: [`/stores/${name}`], ...options },
+  );
+}
+
+function stepState(id: string): string | null {
+  return screen.getByTestId(`step-${id}`).getAttribute('data-state');
+}
+
+const failedTimeline = (): StoreEvent[] => [
+  makeEvent('accepted', { message: 'Store requested' }),
+  makeEvent('namespace-created', { message: 'Created namespace store-shop' }),
+  makeEvent('failed', {
+    message: 'helm install failed: chart not found',
+    detail: 'Error: INSTALLATION FAILED: chart "woocommerce" not found',
+  }),
+];
+
+describe('StoreDetailPage', () => {
+  it('shows the steps, facts and links of a ready store', async () => {
+    server.use(
+      ...storesHandlers({
+        stores: [makeStore()],
+        events: { shop: readyTimeline() },
+      }),
+    );
+    await renderStorePage('shop');
+
+    expect(
+      await screen.findByRole('heading', { name: 'shop', level: 1 }),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('Provisioning')).toBeInTheDocument();
+    for (const step of [
+      'accepted',
+      'namespace',
+      'release',
+      'workloads',
+      'storefront',
+    ]) {
+      expect(stepState(step)).toBe('done');
+    }
+    expect(
+      screen.getByRole('list', { name: 'Provisioning steps' }),
+    ).toBeInTheDocument();
+
+    expect(await screen.findByText('WooCommerce')).toBeInTheDocument();
+    expect(screen.getByText('store-shop')).toBeInTheDocument();
+    expect(screen.getByText('small')).toBeInTheDocument();
+    expect(screen.getByText('team-a')).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /Storefront of shop/ }),
+    ).toHaveAttribute('href', 'http://shop.stores.example.com');
+    expect(screen.getByRole('link', { name: /Admin of shop/ })).toHaveAttribute(
+      'href',
+      'http://shop.stores.example.com/wp-admin',
+    );
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+  });
+
+  it('shows the timeline with durations and expandable detail', async () => {
+    server.use(
+      ...storesHandlers({
+        stores: [makeStore()],
+        events: { shop: readyTimeline() },
+      }),
+    );
+    await renderStorePage('shop');
+
+    const timeline = await screen.findByRole('list', {
+      name: 'Store timeline',
+    });
+    const items = within(timeline).getAllByTestId('store-event');
+    expect(items).toHaveLength(6);
+    expect(items[0]).toHaveTextContent('Store requested');
+    expect(items[2]).toHaveTextContent('Release installed');
+    expect(items[2]).toHaveTextContent('took 12 s');
+    expect(items[3]).toHaveTextContent('took 1 min 35 s');
+    expect(items[2].querySelector('time')).toHaveAttribute(
+      'dateTime',
+      '2025-01-01T10:00:00.000Z',
+    );
+
+    const toggle = within(items[2]).getByRole('button', {
+      name: 'Show details of Release installed',
+    });
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByText(/STATUS: deployed/)).toBeNull();
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByText(/STATUS: deployed/)).toBeInTheDocument();
+  });
+
+  it('explains a failure and retries the store', async () => {
+    let store: Store = makeStore({
+      status: 'failed',
+      statusReason: 'Helm could not install the chart',
+      storefrontUrl: undefined,
+      adminUrl: undefined,
+      readyAt: undefined,
+    });
+    const events = failedTimeline();
+    let retried = false;
+    server.use(
+      http.post(`${STORES_URL}/stores/shop/retry`, () => {
+        retried = true;
+        store = { ...store, status: 'requested', statusReason: undefined };
+        events.push(makeEvent('retry', { message: 'Retry requested' }));
+        return HttpResponse.json(store, { status: 202 });
+      }),
+      http.get(`${STORES_URL}/stores/shop`, () => HttpResponse.json(store)),
+      http.get(`${STORES_URL}/stores/shop/events`, () =>
+        HttpResponse.json({ items: events }),
+      ),
+      ...storesHandlers({ stores: [] }),
+    );
+    await renderStorePage('shop');
+
+    expect(
+      await screen.findByText('Failed at step Release'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('failure-reason')).toHaveTextContent(
+      'Helm could not install the chart',
+    );
+    expect(screen.getByTestId('failure-hint')).toHaveTextContent(
+      "Expand the failed event in the timeline for Helm's output",
+    );
+    expect(stepState('namespace')).toBe('done');
+    expect(stepState('release')).toBe('failed');
+    expect(stepState('workloads')).toBe('pending');
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry' }));
+
+    await waitFor(() => expect(retried).toBe(true));
+    // The page follows the store into its next attempt without a reload.
+    await waitFor(() =>
+      expect(screen.getAllByTestId('store-status')[0]).toHaveTextContent(
+        'Requested',
+      ),
+    );
+    expect(screen.queryByText('Failed at step Release')).toBeNull();
+    expect(screen.getAllByTestId('store-event')).toHaveLength(4);
+  });
+
+  it("shows the server's reason when a retry is refused", async () => {
+    const store = makeStore({ status: 'failed', statusReason: 'Timed out' });
+    server.use(
+      http.post(`${STORES_URL}/stores/shop/retry`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'ConflictError',
+              message: "Store 'shop' is being retried already",
+            },
+            response: { statusCode: 409 },
+          },
+          { status: 409 },
+        ),
+      ),
+      ...storesHandlers({
+        stores: [store],
+        events: { shop: failedTimeline() },
+      }),
+    );
+    await renderStorePage('shop');
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry' }));
+    expect(
+      await screen.findByText(
+        "Could not retry: Store 'shop' is being retried already",
+      ),
+    ).toHaveAttribute('role', 'alert');
+  });
+
+  it('offers no retry to those who may not change the store', async () => {
+    const authorize = jest.fn((): AuthorizeResult.DENY => AuthorizeResult.DENY);
+    const store = makeStore({
+      status: 'failed',
+      statusReason: 'Helm could not install the chart',
+    });
+    server.use(
+      ...storesHandlers({
+        stores: [store],
+        events: { shop: failedTimeline() },
+      }),
+    );
+    await renderStorePage('shop', { permission: authorize });
+
+    expect(
+      await screen.findByText('Failed at step Release'),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(authorize).toHaveBeenCalledWith(
+        expect.objectContaining({
+          permission: storeDeletePermission,
+          resourceRef: store.id,
+        }),
+      ),
+    );
+    await act(() => new Promise(resolve => setTimeout(resolve, 100)));
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete store' })).toBeNull();
+  });
+
+  it('follows a store being provisioned until it is ready', async () => {
+    let store = makeStore({ status: 'provisioning', readyAt: undefined });
+    const events = readyTimeline().slice(0, 3);
+    server.use(
+      http.get(`${STORES_URL}/stores/shop`, () => HttpResponse.json(store)),
+      http.get(`${STORES_URL}/stores/shop/events`, () =>
+        HttpResponse.json({ items: events }),
+      ),
+      ...storesHandlers({ stores: [] }),
+    );
+    await renderStorePage('shop');
+
+    await waitFor(() => expect(stepState('workloads')).toBe('active'));
+    expect(screen.getByTestId('step-workloads')).toHaveAttribute(
+      'aria-current',
+      'step',
+    );
+
+    store = makeStore({ status: 'ready' });
+    events.push(...readyTimeline().slice(3));
+    await waitFor(() => expect(stepState('storefront')).toBe('done'));
+    expect(screen.getAllByTestId('store-event')).toHaveLength(6);
+  });
+
+  it('shows the deletion steps and deletes from the page', async () => {
+    let store = makeStore();
+    const events = readyTimeline();
+    server.use(
+      http.delete(`${STORES_URL}/stores/shop`, () => {
+        store = { ...store, status: 'deleting' };
+        events.push(makeEvent('deletion-requested'));
+        return HttpResponse.json(store, { status: 202 });
+      }),
+      http.get(`${STORES_URL}/stores/shop`, () => HttpResponse.json(store)),
+      http.get(`${STORES_URL}/stores/shop/events`, () =>
+        HttpResponse.json({ items: events }),
+      ),
+      ...storesHandlers({ stores: [] }),
+    );
+    await renderStorePage('shop');
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Delete store' }),
+    );
+    const dialog = screen.getByRole('dialog', { name: 'Delete store shop?' });
+    await userEvent.type(within(dialog).getByRole('textbox'), 'shop');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Delete store' }),
+    );
+
+    expect(
+      await screen.findByRole('list', { name: 'Deletion steps' }),
+    ).toBeInTheDocument();
+    expect(stepState('deletion-requested')).toBe('done');
+    expect(stepState('release-uninstalled')).toBe('active');
+  });
+
+  it('says so when there is no store of that name', async () => {
+    server.use(...storesHandlers({ stores: [] }));
+    await renderStorePage('nope');
+
+    expect(await screen.findByText('No store named nope')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'All stores' })).toHaveAttribute(
+      'href',
+      '/stores',
+    );
+  });
+});

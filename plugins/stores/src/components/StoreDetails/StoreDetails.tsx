@@ -1,0 +1,178 @@
+import {
+  EmptyState,
+  InfoCard,
+  LinkButton,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useRouteRef } from '@backstage/core-plugin-api';
+import { Box, Button, Grid, Typography } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
+import { ResponseError } from '@backstage/errors';
+import { Store } from '@stores-for-backstage/plugin-stores-common';
+import { useState } from 'react';
+import { useEngines } from '../../hooks/useEngines';
+import { StoreWithEvents, useStore } from '../../hooks/useStore';
+import { formatRelative } from '../../lib/time';
+import { rootRouteRef } from '../../routes';
+import { DeleteStoreDialog } from '../StoreActions';
+import { RelativeTime } from '../RelativeTime';
+import { StoreProgress } from '../StoreProgress';
+import { StoreStatusChip } from '../StoreStatusChip';
+import { StoreTimeline } from '../StoreTimeline';
+import { StoreAboutCard } from './StoreAboutCard';
+import { StoreFailurePanel } from './StoreFailurePanel';
+
+export function isNotFound(error: Error | undefined): boolean {
+  return (error as ResponseError | undefined)?.statusCode === 404;
+}
+
+/** Links back to the stores list when the app mounts it; the entity page may not. */
+function useStoresListLink(): string | undefined {
+  try {
+    return useRouteRef(rootRouteRef)();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StoreDetailsProps {
+  name: string;
+}
+
+/**
+ * Everything about one store: its progress, what went wrong and what to do,
+ * its facts, and its timeline. Polls while the store is being worked on.
+ */
+export function StoreDetails(props: StoreDetailsProps) {
+  const { name } = props;
+  const { value, error, loading, refresh } = useStore(name);
+  const listLink = useStoresListLink();
+
+  if (loading) {
+    return <Progress />;
+  }
+  if (!value && isNotFound(error)) {
+    return (
+      <EmptyState
+        missing="data"
+        title={`No store named ${name}`}
+        description="It may have been deleted, or the name is misspelled. The stores list shows every store you can see."
+        action={
+          listLink ? (
+            <LinkButton to={listLink} variant="contained" color="primary">
+              All stores
+            </LinkButton>
+          ) : undefined
+        }
+      />
+    );
+  }
+  if (!value) {
+    return (
+      <>
+        <ResponseErrorPanel
+          title={`Could not load store ${name}`}
+          error={error ?? new Error('Unknown error')}
+        />
+        <Box mt={2}>
+          <Typography paragraph>
+            Check that the stores backend is running and reachable, then try
+            again.
+          </Typography>
+          <Button variant="outlined" onClick={refresh}>
+            Try again
+          </Button>
+        </Box>
+      </>
+    );
+  }
+  return (
+    <StoreDetailsView data={value} refreshError={error} refresh={refresh} />
+  );
+}
+
+function StoreDetailsView(props: {
+  data: StoreWithEvents;
+  refreshError?: Error;
+  refresh: () => void;
+}) {
+  const { data, refreshError, refresh } = props;
+  const { store, events } = data;
+  const { engineTitle } = useEngines();
+  const [toDelete, setToDelete] = useState<Store>();
+  const deletion = store.status === 'deleting' || store.status === 'deleted';
+
+  return (
+    <Grid container spacing={3}>
+      {refreshError && (
+        <Grid item xs={12}>
+          <Alert
+            severity="warning"
+            action={
+              <Button color="inherit" size="small" onClick={refresh}>
+                Try again
+              </Button>
+            }
+          >
+            Could not refresh the store: {refreshError.message}. The page shows
+            what was loaded before.
+          </Alert>
+        </Grid>
+      )}
+      {store.status === 'failed' && (
+        <Grid item xs={12}>
+          <StoreFailurePanel
+            store={store}
+            events={events}
+            onRetried={refresh}
+          />
+        </Grid>
+      )}
+      {store.status === 'deleted' && (
+        <Grid item xs={12}>
+          <Alert severity="info">
+            This store was deleted
+            {store.deletedAt ? ` ${formatRelative(store.deletedAt)}` : ''}. Its
+            namespace and data are gone; the name can be used for a new store.
+          </Alert>
+        </Grid>
+      )}
+      <Grid item xs={12}>
+        <InfoCard
+          title={deletion ? 'Deletion' : 'Provisioning'}
+          subheader={
+            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+              <StoreStatusChip
+                status={store.status}
+                reason={store.statusReason}
+              />
+              <Typography variant="body2" component="span">
+                since <RelativeTime value={store.statusChangedAt} />
+              </Typography>
+            </Box>
+          }
+        >
+          <StoreProgress store={store} events={events} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={5}>
+        <StoreAboutCard
+          store={store}
+          engineTitle={engineTitle(store.engine)}
+          onDelete={setToDelete}
+        />
+      </Grid>
+      <Grid item xs={12} md={7}>
+        <InfoCard title="Timeline" variant="gridItem">
+          <StoreTimeline events={events} />
+        </InfoCard>
+      </Grid>
+      <DeleteStoreDialog
+        store={toDelete}
+        onClose={() => setToDelete(undefined)}
+        onDeleted={refresh}
+      />
+    </Grid>
+  );
+}

@@ -1,0 +1,1 @@
+export { StoreListPage, StoreList } from './StoreListPage';

@@ -1,0 +1,2 @@
+export { StoreProgress } from './StoreProgress';
+export type { StoreProgressProps } from './StoreProgress';

@@ -1,0 +1,2 @@
+export { StoreStatusChip } from './StoreStatusChip';
+export type { StoreStatusChipProps } from './StoreStatusChip';

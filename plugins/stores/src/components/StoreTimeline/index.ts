@@ -1,0 +1,2 @@
+export { StoreTimeline } from './StoreTimeline';
+export type { StoreTimelineProps } from './StoreTimeline';
