@@ -20,6 +20,24 @@ export class HelmError extends Error {
   }
 }
 
+/** Release, chart and values, the same for install and render; the store's own values come last. */
+function chartArgs(
+  call: { release: string; namespace: string; source: ChartSource },
+  valuesFile: string,
+): string[] {
+  const { source } = call;
+  return [
+    call.release,
+    source.chart,
+    '--namespace',
+    call.namespace,
+    ...(source.version ? ['--version', source.version] : []),
+    ...source.valuesFiles.flatMap(f => ['--values', f]),
+    '--values',
+    valuesFile,
+  ];
+}
+
 /** What a chart is installed from and with. */
 export interface ChartSource {
   chart: string;
@@ -57,14 +75,7 @@ export class Helm {
         [
           'upgrade',
           '--install',
-          call.release,
-          call.source.chart,
-          '--namespace',
-          call.namespace,
-          ...(call.source.version ? ['--version', call.source.version] : []),
-          ...call.source.valuesFiles.flatMap(f => ['--values', f]),
-          '--values',
-          valuesFile,
+          ...chartArgs(call, valuesFile),
           '--timeout',
           `${timeoutSeconds}s`,
           '--output',
@@ -94,17 +105,7 @@ export class Helm {
   ): Promise<string> {
     return this.withValuesFile(call.values, valuesFile =>
       this.run(
-        [
-          'template',
-          call.release,
-          call.source.chart,
-          '--namespace',
-          call.namespace,
-          ...(call.source.version ? ['--version', call.source.version] : []),
-          ...call.source.valuesFiles.flatMap(f => ['--values', f]),
-          '--values',
-          valuesFile,
-        ],
+        ['template', ...chartArgs(call, valuesFile)],
         { signal: call.signal },
         120_000,
       ),

@@ -24,6 +24,18 @@ export class ProvisioningError extends Error {
   }
 }
 
+/** Runs a helm call, keeping helm's output for the timeline when it fails. */
+async function withHelmOutput<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof HelmError) {
+      throw new ProvisioningError(error.message, error.output);
+    }
+    throw error;
+  }
+}
+
 const KUBERNETES_OBJECT_HEADER = /^kind:\s*(\S+)[\s\S]*?^\s{2}name:\s*(\S+)/m;
 
 /**
@@ -71,20 +83,14 @@ export class StoreProvisioner {
     >,
   ): Promise<Array<{ kind: string; name: string }>> {
     const engine = this.deps.engines.get(store.engine);
-    let manifests: string;
-    try {
-      manifests = await this.deps.helm.template({
+    const manifests = await withHelmOutput(() =>
+      this.deps.helm.template({
         release: store.name,
         namespace: store.namespace,
         source: this.deps.engines.chartSource(engine),
         values: engine.values(this.engineContext(store)),
-      });
-    } catch (error) {
-      if (error instanceof HelmError) {
-        throw new ProvisioningError(error.message, error.output);
-      }
-      throw error;
-    }
+      }),
+    );
     return manifests
       .split(/^---\s*$/m)
       .map(doc => KUBERNETES_OBJECT_HEADER.exec(doc))
@@ -119,23 +125,16 @@ export class StoreProvisioner {
     signal.throwIfAborted();
 
     started = Date.now();
-    let chartVersion: string | undefined;
-    try {
-      const result = await this.deps.helm.upgradeInstall({
+    const { chartVersion } = await withHelmOutput(() =>
+      this.deps.helm.upgradeInstall({
         kubeconfig: cluster.kubeconfigPath,
         release: store.name,
         namespace: store.namespace,
         source: this.deps.engines.chartSource(engine),
         values: engine.values(context),
         signal,
-      });
-      chartVersion = result.chartVersion;
-    } catch (error) {
-      if (error instanceof HelmError) {
-        throw new ProvisioningError(error.message, error.output);
-      }
-      throw error;
-    }
+      }),
+    );
     await report({
       type: 'release-installed',
       message: `Installed release ${store.name}${
@@ -200,26 +199,21 @@ export class StoreProvisioner {
       return;
     }
     if (namespace && !namespace.terminating) {
-      try {
-        const { existed } = await this.deps.helm.uninstall({
+      const { existed } = await withHelmOutput(() =>
+        this.deps.helm.uninstall({
           kubeconfig: cluster.kubeconfigPath,
           release: store.name,
           namespace: store.namespace,
           signal,
-        });
-        await report({
-          type: 'release-uninstalled',
-          message: existed
-            ? `Uninstalled release ${store.name}`
-            : `Release ${store.name} was already gone`,
-          durationMs: Date.now() - started,
-        });
-      } catch (error) {
-        if (error instanceof HelmError) {
-          throw new ProvisioningError(error.message, error.output);
-        }
-        throw error;
-      }
+        }),
+      );
+      await report({
+        type: 'release-uninstalled',
+        message: existed
+          ? `Uninstalled release ${store.name}`
+          : `Release ${store.name} was already gone`,
+        durationMs: Date.now() - started,
+      });
     }
 
     started = Date.now();

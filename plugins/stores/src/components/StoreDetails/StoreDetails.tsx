@@ -3,7 +3,6 @@ import {
   InfoCard,
   LinkButton,
   Progress,
-  ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';
 import { Box, Button, Grid, Typography } from '@material-ui/core';
@@ -18,6 +17,7 @@ import { rootRouteRef } from '../../routes';
 import { DeleteStoreDialog } from '../StoreActions';
 import { RelativeTime } from '../RelativeTime';
 import { StoreProgress } from '../StoreProgress';
+import { LoadError } from '../LoadError';
 import { StoreStatusChip } from '../StoreStatusChip';
 import { StoreTimeline } from '../StoreTimeline';
 import { StoreAboutCard } from './StoreAboutCard';
@@ -70,21 +70,11 @@ export function StoreDetails(props: StoreDetailsProps) {
   }
   if (!value) {
     return (
-      <>
-        <ResponseErrorPanel
-          title={`Could not load store ${name}`}
-          error={error ?? new Error('Unknown error')}
-        />
-        <Box mt={2}>
-          <Typography paragraph>
-            Check that the stores backend is running and reachable, then try
-            again.
-          </Typography>
-          <Button variant="outlined" onClick={refresh}>
-            Try again
-          </Button>
-        </Box>
-      </>
+      <LoadError
+        title={`Could not load store ${name}`}
+        error={error}
+        onRetry={refresh}
+      />
     );
   }
   return (

@@ -32,6 +32,7 @@ import {
   CREATE_STORE_TEMPLATE,
   createStoreTemplateRouteRef,
 } from '../../routes';
+import { LoadError } from '../LoadError';
 import { DeleteStoreDialog } from '../StoreActions';
 import {
   filtersToParams,
@@ -170,21 +171,11 @@ function StoreListContent(props: {
   }
   if (!value) {
     return (
-      <>
-        <ResponseErrorPanel
-          title="Could not load the stores"
-          error={error ?? new Error('Unknown error')}
-        />
-        <Box mt={2}>
-          <Typography paragraph>
-            Check that the stores backend is running and reachable, then try
-            again.
-          </Typography>
-          <Button variant="outlined" onClick={refresh}>
-            Try again
-          </Button>
-        </Box>
-      </>
+      <LoadError
+        title="Could not load the stores"
+        error={error}
+        onRetry={refresh}
+      />
     );
   }
 
