@@ -1,0 +1,78 @@
+#!/bin/sh
+# Store setup, run by the wp-cli init container of the WordPress pod before Apache starts.
+# Idempotent: every step checks first, so it is safe on every pod start and after upgrades.
+# Never echoes credentials (no `set -x`); wp-cli reads them from the environment.
+set -eu
+
+log() { echo "[store-setup] $*"; }
+wp() { command wp --path=/var/www/html "$@"; }
+
+log "waiting for the database"
+deadline=$(( $(date +%s) + ${DB_WAIT_SECONDS:-600} ))
+# shellcheck disable=SC2016 # PHP code, expanded by PHP
+until php -r '
+  $host = getenv("WORDPRESS_DB_HOST"); $port = 3306;
+  if (strpos($host, ":") !== false) { list($host, $port) = explode(":", $host, 2); }
+  mysqli_report(MYSQLI_REPORT_OFF);
+  $c = @mysqli_connect($host, getenv("WORDPRESS_DB_USER"), getenv("WORDPRESS_DB_PASSWORD"), getenv("WORDPRESS_DB_NAME"), (int) $port);
+  exit($c ? 0 : 1);'; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    log "database not reachable after ${DB_WAIT_SECONDS:-600}s"
+    exit 1
+  fi
+  sleep 5
+done
+
+if ! wp core is-installed >/dev/null 2>&1; then
+  log "installing WordPress"
+  wp core install --url="$STORE_URL" --title="$STORE_TITLE" \
+    --admin_user="$ADMIN_USER" --admin_password="$ADMIN_PASSWORD" \
+    --admin_email="$ADMIN_EMAIL" --skip-email
+fi
+
+# Keep the site URL in step with the ingress host and the TLS setting.
+wp option update home "$STORE_URL" >/dev/null
+wp option update siteurl "$STORE_URL" >/dev/null
+
+if ! wp plugin is-installed woocommerce; then
+  log "installing WooCommerce ${WOOCOMMERCE_VERSION:-latest}"
+  if [ -n "${WOOCOMMERCE_VERSION:-}" ]; then
+    wp plugin install woocommerce --version="$WOOCOMMERCE_VERSION"
+  else
+    wp plugin install woocommerce
+  fi
+fi
+wp plugin is-active woocommerce || wp plugin activate woocommerce
+
+# Onboarding done, store visible, address and currency set: no wizard left.
+wp option update woocommerce_onboarding_profile '{"skipped":true,"completed":true}' --format=json >/dev/null
+wp option update woocommerce_task_list_hidden yes >/dev/null
+wp option update woocommerce_coming_soon no >/dev/null
+wp option update woocommerce_store_address "$STORE_ADDRESS" >/dev/null
+wp option update woocommerce_store_city "$STORE_CITY" >/dev/null
+wp option update woocommerce_store_postcode "$STORE_POSTCODE" >/dev/null
+wp option update woocommerce_default_country "$STORE_COUNTRY" >/dev/null
+wp option update woocommerce_currency "$STORE_CURRENCY" >/dev/null
+
+if [ "$(wp option get stores_backstage_pages 2>/dev/null || true)" != "installed" ]; then
+  log "creating shop, cart, checkout and account pages"
+  wp wc tool run install_pages --user="$ADMIN_USER" >/dev/null
+  wp option update stores_backstage_pages installed >/dev/null
+fi
+
+wp wc payment_gateway update cod --enabled=true --user="$ADMIN_USER" >/dev/null
+
+product="$(wp option get stores_backstage_sample_product 2>/dev/null || true)"
+if [ -z "$product" ] || ! wp post exists "$product" >/dev/null 2>&1; then
+  log "creating the sample product"
+  product="$(wp wc product create --name="$PRODUCT_NAME" --type=simple \
+    --regular_price="$PRODUCT_PRICE" --virtual=true --status=publish \
+    --user="$ADMIN_USER" --porcelain)"
+  wp option update stores_backstage_sample_product "$product" >/dev/null
+fi
+
+if [ "$(wp option get permalink_structure)" != "/%postname%/" ]; then
+  wp rewrite structure '/%postname%/'
+fi
+
+log "store ready at $STORE_URL (sample product id $product)"
