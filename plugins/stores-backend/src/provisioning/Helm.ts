@@ -138,10 +138,12 @@ export class Helm {
     }
   }
 
-  /** Every release in the cluster, in any state, in one call. */
+  /** Every release in the cluster that is deployed, failed or in flight, in one call. */
   async listReleases(call: HelmCall): Promise<HelmRelease[]> {
+    // Helm 4 dropped `--all`; these flags mean the same in Helm 3 and 4.
+    const states = ['--deployed', '--failed', '--pending', '--uninstalling'];
     const stdout = await this.run(
-      ['list', '--all-namespaces', '--all', '--max', '0', '--output', 'json'],
+      ['list', '--all-namespaces', ...states, '--max', '0', '--output', 'json'],
       call,
       60_000,
     );

@@ -184,7 +184,7 @@ export class StoreProvisioner {
   async teardown(
     store: Store,
     options: { signal: AbortSignal; report: ReportStep },
-  ): Promise<void> {
+  ): Promise<'removed' | 'not-ours'> {
     const { signal, report } = options;
     const cluster = this.deps.clusters.get(store.cluster);
 
@@ -196,7 +196,7 @@ export class StoreProvisioner {
         type: 'namespace-deleted',
         message: `Namespace ${store.namespace} does not belong to this store; left it in place`,
       });
-      return;
+      return 'not-ours';
     }
     if (namespace && !namespace.terminating) {
       const { existed } = await withHelmOutput(() =>
@@ -230,6 +230,7 @@ export class StoreProvisioner {
         : `Namespace ${store.namespace} was already gone`,
       durationMs: Date.now() - started,
     });
+    return 'removed';
   }
 
   private async waitForStorefront(url: string, signal: AbortSignal) {

@@ -398,11 +398,13 @@ export class StoreReconciler {
     let cleanup = '';
     if (!store.readyAt && !this.options.keepFailedStores) {
       try {
-        await provisioner.teardown(store, {
+        const outcome = await provisioner.teardown(store, {
           signal: AbortSignal.timeout(5 * 60_000),
           report: this.report(store),
         });
-        cleanup = ' Its namespace and release were removed.';
+        if (outcome === 'removed') {
+          cleanup = ' Its namespace and release were removed.';
+        }
       } catch (error) {
         cleanup = ` Cleaning up failed too: ${(error as Error).message}.`;
       }
