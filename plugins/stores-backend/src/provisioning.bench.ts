@@ -4,6 +4,8 @@
  * in this package (the test bed must be built; it is started when needed).
  * Figures only: nothing here asserts on time.
  */
+/* A benchmark, not shipped code: it uses test-only packages and finds the charts from its own folder. */
+/* eslint-disable @backstage/no-undeclared-imports, no-restricted-syntax, jest/expect-expect */
 import {
   mockCredentials,
   mockServices,
@@ -57,7 +59,7 @@ it('measures plain helm, one store and ten stores at once', async () => {
   ] as const) {
     const ns = `bench-plain-${label.replace(' ', '')}`;
     await kubectl(['create', 'namespace', ns]);
-    let started = Date.now();
+    const started = Date.now();
     execFileSync(helm, [
       'upgrade',
       '--install',
