@@ -41,9 +41,13 @@ export interface StoreReconcilerOptions {
 
 const SHUTDOWN = 'the backend is shutting down';
 
+/** A duration for a person: minutes, or seconds below one minute. */
 function minutes(ms: number) {
-  const m = Math.round(ms / 60_000);
-  return `${m} minute${m === 1 ? '' : 's'}`;
+  const [n, unit] =
+    ms < 60_000
+      ? [Math.round(ms / 1000), 'second']
+      : [Math.round(ms / 60_000), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 /**
