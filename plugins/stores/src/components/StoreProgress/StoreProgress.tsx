@@ -78,11 +78,11 @@ export function StoreProgress(props: StoreProgressProps) {
           >
             <StepLabel
               error={step.state === 'failed'}
-              icon={
-                step.state === 'active' ? (
-                  <CircularProgress size={24} aria-hidden />
-                ) : undefined
-              }
+              // Only the active step replaces its icon: passing icon={undefined}
+              // would hide the number or tick that Step supplies to the others.
+              {...(step.state === 'active' && {
+                icon: <CircularProgress size={24} aria-hidden />,
+              })}
               optional={
                 caption && (
                   <Typography variant="caption" color="textSecondary">

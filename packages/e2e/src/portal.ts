@@ -1,0 +1,285 @@
+/*
+ * Starts the whole portal (app on :3000, backend on :7007) the way `scripts/start` does, but
+ * against the local test bed, with a fresh SQLite database in a temp dir and a quick catalog
+ * refresh, as a child process group that stopPortal ends completely.
+ */
+import { ensureTestbed, runOk, Testbed } from '@internal/testbed';
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// this package is only ever run from source (jest), so __dirname is src/
+// eslint-disable-next-line no-restricted-syntax
+export const packageDir = path.resolve(__dirname, '..');
+export const repoRoot = path.resolve(packageDir, '..', '..');
+
+export const APP_URL = 'http://localhost:3000';
+export const BACKEND_URL = 'http://localhost:7007';
+const PORTS = [3000, 7007];
+
+export interface Portal {
+  testbed: Testbed;
+  /** temp dir with the generated configs, the SQLite files and portal.log */
+  dir: string;
+  logPath: string;
+  child: ChildProcess;
+  /** the last lines the portal printed, for error messages */
+  tail(lines?: number): string;
+  /** SIGKILLs the process group; runs on this process's exit unless stopPortal ran */
+  killGroup(): void;
+}
+
+/** Resolves true when something accepts connections on the port (IPv4 or IPv6 loopback). */
+async function portTaken(port: number): Promise<boolean> {
+  const tryConnect = (host: string) =>
+    new Promise<boolean>(resolve => {
+      const socket = net.connect({ port, host });
+      socket.setTimeout(2000);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  const canListen = () =>
+    new Promise<boolean>(resolve => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, () => server.close(() => resolve(true)));
+    });
+  return (
+    (await tryConnect('127.0.0.1')) ||
+    (await tryConnect('::1')) ||
+    !(await canListen())
+  );
+}
+
+export async function assertPortsFree(): Promise<void> {
+  for (const port of PORTS) {
+    if (await portTaken(port)) {
+      throw new Error(
+        `Port ${port} is in use, so the browser test can't start the portal on it. ` +
+          `Stop whatever listens there (another "yarn start"? check: ss -ltnp "sport = :${port}") and run the test again.`,
+      );
+    }
+  }
+}
+
+/** The yarn release committed in .yarn/releases, run with this Node: no yarn on PATH needed. */
+function yarnRelease(): string {
+  const dir = path.join(repoRoot, '.yarn', 'releases');
+  const release = fs.readdirSync(dir).find(f => /^yarn-.*\.cjs$/.test(f));
+  if (!release) throw new Error(`No yarn release in ${dir}`);
+  return path.join(dir, release);
+}
+
+/**
+ * Writes the portal's extra config into `dir`: the test bed's (what `scripts/start` writes to
+ * app-config.testbed.local.yaml) and this test's own. Returns the --config paths to add.
+ */
+export async function writePortalConfig(dir: string): Promise<string[]> {
+  const testbedYaml = await runOk('bash', [
+    path.join(repoRoot, 'scripts', 'testbed-app-config'),
+  ]);
+  if (!/name: testbed/.test(testbedYaml)) {
+    throw new Error(
+      `scripts/testbed-app-config printed no testbed cluster:\n${testbedYaml}`,
+    );
+  }
+  const testbedConfig = path.join(dir, 'app-config.testbed.yaml');
+  fs.writeFileSync(testbedConfig, testbedYaml, { mode: 0o600 });
+
+  // JSON is YAML; the config loader reads it as such.
+  const e2eConfig = path.join(dir, 'app-config.e2e.yaml');
+  const sqliteDir = path.join(dir, 'sqlite');
+  fs.mkdirSync(sqliteDir);
+  fs.writeFileSync(
+    e2eConfig,
+    `${JSON.stringify(
+      {
+        backend: {
+          // a fresh database: nothing from a developer's .data, nothing left for the next run
+          database: { connection: { directory: sqliteDir } },
+        },
+        catalog: {
+          providers: {
+            stores: {
+              schedule: {
+                frequency: { seconds: 5 },
+                timeout: { seconds: 30 },
+              },
+            },
+          },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return [testbedConfig, e2eConfig];
+}
+
+async function waitForHttp(
+  url: string,
+  ok: (status: number, body: string) => boolean,
+  deadline: number,
+  child: ChildProcess,
+  tail: () => string,
+): Promise<void> {
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `The portal exited (${
+          child.exitCode ?? child.signalCode
+        }) before ${url} answered. Its last output:\n${tail()}`,
+      );
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      const body = await res.text();
+      if (ok(res.status, body)) return;
+      last = `HTTP ${res.status}: ${body.slice(0, 200)}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise(r => setTimeout(r, 2000));
+  }
+  throw new Error(
+    `${url} did not answer in time (last: ${last}). The portal's last output:\n${tail()}`,
+  );
+}
+
+/**
+ * Starts the portal against the test bed and waits until the app and the stores backend
+ * answer. Fails at once when :3000 or :7007 is taken.
+ */
+export async function startPortal(
+  options: { timeoutMs?: number } = {},
+): Promise<Portal> {
+  await assertPortsFree();
+  const testbed = await ensureTestbed();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stores-e2e-'));
+  const extraConfigs = await writePortalConfig(dir);
+
+  const logPath = path.join(dir, 'portal.log');
+  const log = fs.openSync(logPath, 'a');
+  const env: NodeJS.ProcessEnv = { ...process.env, BROWSER: 'none' };
+  // jest sets NODE_ENV=test; the backend would then refuse guest sign-in
+  delete env.NODE_ENV;
+  delete env.JEST_WORKER_ID;
+  const child = spawn(
+    process.execPath,
+    [
+      yarnRelease(),
+      'backstage-cli',
+      'repo',
+      'start',
+      // absolute: backstage-cli resolves relative --config paths against packages/backend
+      '--config',
+      path.join(repoRoot, 'app-config.yaml'),
+      ...extraConfigs.flatMap(c => ['--config', c]),
+    ],
+    {
+      cwd: repoRoot,
+      env,
+      // its own process group, so stopPortal ends the app, the backend and their children
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
+  fs.closeSync(log);
+  // should this process end without stopPortal (a killed test run), take the portal along
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killGroup);
+  const tail = (lines = 60) => {
+    try {
+      return fs
+        .readFileSync(logPath, 'utf8')
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
+    } catch {
+      return '(no output)';
+    }
+  };
+  const portal: Portal = { testbed, dir, logPath, child, tail, killGroup };
+
+  try {
+    const deadline = Date.now() + (options.timeoutMs ?? 8 * 60_000);
+    await waitForHttp(
+      `${BACKEND_URL}/api/stores/health`,
+      status => status === 200,
+      deadline,
+      child,
+      tail,
+    );
+    await waitForHttp(
+      APP_URL,
+      (status, body) => status === 200 && body.includes('id="root"'),
+      deadline,
+      child,
+      tail,
+    );
+  } catch (error) {
+    await stopPortal(portal, { saveLogAs: 'failure-portal.log' });
+    throw error;
+  }
+  return portal;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends the portal's whole process group (TERM, then KILL after 15 s) and removes its temp dir,
+ * after copying its log into this package when `saveLogAs` names a file.
+ */
+export async function stopPortal(
+  portal: Portal | undefined,
+  options: { saveLogAs?: string } = {},
+): Promise<void> {
+  if (!portal) return;
+  const pid = portal.child.pid;
+  if (pid && groupAlive(pid)) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + 15_000;
+    while (groupAlive(pid) && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 250));
+    }
+    if (groupAlive(pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  process.off('exit', portal.killGroup);
+  if (options.saveLogAs && fs.existsSync(portal.logPath)) {
+    fs.copyFileSync(portal.logPath, path.join(packageDir, options.saveLogAs));
+  }
+  fs.rmSync(portal.dir, { recursive: true, force: true });
+}
