@@ -2,7 +2,8 @@
  * Shared helpers of the chart tests: finding Helm binaries, running Helm, parsing and walking
  * rendered manifests.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { runOk } from '@internal/testbed';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -99,54 +100,8 @@ export function helmBinaries(): HelmBinary[] {
   return found;
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program; resolves with its exit code and output, never rejects on a non-zero exit. */
-export function run(
-  file: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      {
-        env: { ...process.env, ...opts.env },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: opts.timeoutMs ?? 300_000,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(new Error(`${file} ${args.join(' ')}: ${error.message}`));
-          return;
-        }
-        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(opts.input ?? '');
-  });
-}
-
-export async function runOk(
-  file: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
-): Promise<string> {
-  const r = await run(file, args, opts);
-  if (r.code !== 0) {
-    throw new Error(
-      `${path.basename(file)} ${args.join(' ')} exited ${r.code}:\n${
-        r.stderr || r.stdout
-      }`,
-    );
-  }
-  return r.stdout;
-}
+// Running programs is the test bed's helper; the chart tests use the same.
+export { run, runOk } from '@internal/testbed';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = Record<string, any>;
