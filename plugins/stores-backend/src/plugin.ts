@@ -124,7 +124,9 @@ export const storesPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'stores-reconciler',
           frequency: settings.reconciler.frequency,
-          timeout: { minutes: 5 },
+          // A pass only reads and claims (workers run outside it), so it is short; a
+          // short timeout also frees the task soon when a backend dies mid-pass.
+          timeout: { minutes: 1 },
           initialDelay: { seconds: 1 },
           fn: () => reconciler.runPass(),
         });
