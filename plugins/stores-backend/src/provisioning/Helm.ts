@@ -46,7 +46,8 @@ export interface ChartSource {
 }
 
 interface HelmCall {
-  kubeconfig: string;
+  /** Absent in a pod: helm then uses the pod's ServiceAccount. */
+  kubeconfig: string | undefined;
   signal?: AbortSignal;
 }
 

@@ -93,7 +93,12 @@ export class StoreCluster {
     rootConfig: Config,
   ): Promise<StoreCluster> {
     const kc = loadKubeConfig(settings, rootConfig);
-    // helm reads the same credentials from a private file.
+    // In a pod, helm finds the ServiceAccount by itself; client-node's in-cluster
+    // user (a token file "auth provider") means nothing to helm in a kubeconfig.
+    if (kc.getCurrentUser()?.authProvider?.name === 'tokenFile') {
+      return new StoreCluster(settings, kc, undefined);
+    }
+    // Elsewhere helm reads the same credentials from a private file.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stores-kubeconfig-'));
     const kubeconfigPath = path.join(dir, 'config');
     await fs.writeFile(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
@@ -106,7 +111,8 @@ export class StoreCluster {
   private constructor(
     readonly settings: ClusterSettings,
     kc: KubeConfig,
-    readonly kubeconfigPath: string,
+    /** The kubeconfig for helm; undefined in a pod, where helm uses the ServiceAccount. */
+    readonly kubeconfigPath: string | undefined,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
@@ -223,6 +229,7 @@ export class StoreCluster {
   }
 
   async close(): Promise<void> {
+    if (!this.kubeconfigPath) return;
     await fs.rm(path.dirname(this.kubeconfigPath), {
       recursive: true,
       force: true,
