@@ -46,6 +46,42 @@ function ownerLabel(ref: string): string {
   }
 }
 
+/** A select of one value or none ("any"), such as the engine or owner filter. */
+function SingleSelectFilter(props: {
+  id: string;
+  label: string;
+  anyLabel: string;
+  value?: string;
+  onChange: (value: string | undefined) => void;
+  options: Array<{ value: string; label: string }>;
+}) {
+  const classes = useStyles();
+  const labelId = `${props.id}-label`;
+  return (
+    <FormControl className={classes.control} size="small">
+      <InputLabel id={labelId} shrink>
+        {props.label}
+      </InputLabel>
+      <Select
+        labelId={labelId}
+        id={props.id}
+        displayEmpty
+        value={props.value ?? ''}
+        onChange={event =>
+          props.onChange((event.target.value as string) || undefined)
+        }
+      >
+        <MenuItem value="">{props.anyLabel}</MenuItem>
+        {props.options.map(option => (
+          <MenuItem key={option.value} value={option.value}>
+            {option.label}
+          </MenuItem>
+        ))}
+      </Select>
+    </FormControl>
+  );
+}
+
 export interface StoreFiltersProps {
   value: StoreListFilters;
   onChange: (filters: StoreListFilters) => void;
@@ -110,56 +146,32 @@ export function StoreFilters(props: StoreFiltersProps) {
         </Select>
       </FormControl>
 
-      <FormControl className={classes.control} size="small">
-        <InputLabel id="stores-filter-engine-label" shrink>
-          Engine
-        </InputLabel>
-        <Select
-          labelId="stores-filter-engine-label"
-          id="stores-filter-engine"
-          displayEmpty
-          value={value.engine ?? ''}
-          onChange={event =>
-            onChange({
-              ...value,
-              engine: (event.target.value as string) || undefined,
-            })
-          }
-        >
-          <MenuItem value="">Any engine</MenuItem>
-          {engineOptions.map(engine => (
-            <MenuItem key={engine.id} value={engine.id}>
-              {engine.title}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
+      <SingleSelectFilter
+        id="stores-filter-engine"
+        label="Engine"
+        anyLabel="Any engine"
+        value={value.engine}
+        onChange={engine => onChange({ ...value, engine })}
+        options={engineOptions.map(engine => ({
+          value: engine.id,
+          label: engine.title,
+        }))}
+      />
 
-      <FormControl className={classes.control} size="small">
-        <InputLabel id="stores-filter-owner-label" shrink>
-          Owner
-        </InputLabel>
-        <Select
-          labelId="stores-filter-owner-label"
-          id="stores-filter-owner"
-          displayEmpty
-          value={value.owner ?? ''}
-          onChange={event =>
-            onChange({
-              ...value,
-              owner: (event.target.value as string) || undefined,
-            })
-          }
-        >
-          <MenuItem value="">Any owner</MenuItem>
-          <MenuItem value={OWNER_MINE}>Owned by me or my groups</MenuItem>
-          {ownerOptions.map(owner => (
-            <MenuItem key={owner} value={owner}>
-              {ownerLabel(owner)}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
+      <SingleSelectFilter
+        id="stores-filter-owner"
+        label="Owner"
+        anyLabel="Any owner"
+        value={value.owner}
+        onChange={owner => onChange({ ...value, owner })}
+        options={[
+          { value: OWNER_MINE, label: 'Owned by me or my groups' },
+          ...ownerOptions.map(owner => ({
+            value: owner,
+            label: ownerLabel(owner),
+          })),
+        ]}
+      />
 
       {hasFilters(value) && (
         <Button size="small" onClick={() => onChange({ status: [] })}>
