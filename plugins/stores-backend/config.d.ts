@@ -4,20 +4,40 @@ export interface Config {
   /** Configuration of the stores backend plugin. */
   stores?: {
     /**
-     * The Kubernetes clusters stores run in; the first is the default. A cluster
-     * whose name matches a cluster of the Kubernetes plugin
-     * (`kubernetes.clusterLocatorMethods[].clusters[]` with `authProvider: serviceAccount`)
-     * takes its URL, token and CA from there. Otherwise give `kubeconfig`; with neither,
-     * the default kubeconfig is used (`KUBECONFIG`, `~/.kube/config`, or in-cluster).
+     * The Kubernetes clusters stores run in; the first is the default. Each cluster names
+     * the stores backend's own identity, which creates store namespaces and installs
+     * releases. It is never the Kubernetes plugin's identity: that one only reads, and
+     * anything the plugin holds is reachable through its proxy. Give `url` with
+     * `serviceAccountToken`, or `kubeconfig`; with neither, the default kubeconfig is used
+     * (`KUBECONFIG`, `~/.kube/config`, or the pod's ServiceAccount in a cluster).
      * Default: one cluster named `local` with the default kubeconfig.
      */
     clusters?: Array<{
       /** Name shown to users and recorded on each store. */
       name: string;
+      /** URL of the cluster's API server, with `serviceAccountToken`. */
+      url?: string;
+      /**
+       * Token of the stores backend's ServiceAccount in this cluster, with `url`.
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /** Base64 PEM of the API server's CA, with `url`. */
+      caData?: string;
+      /** Path of the API server's CA file, with `url`. */
+      caFile?: string;
       /** Path of a kubeconfig file for this cluster. */
       kubeconfig?: string;
       /** Context of that kubeconfig to use; default its current context. */
       context?: string;
+      /**
+       * A ClusterRole the backend binds to its own identity inside each store namespace
+       * it creates (a RoleBinding made with the namespace and deleted with it), so its
+       * power over a store's objects comes from that namespace alone. The
+       * stores-portal chart creates the role and sets this; leave it unset for an
+       * identity that already has those rights (e.g. an admin on a laptop cluster).
+       */
+      storeNamespaceRole?: string;
       /**
        * Base domain of store hosts in this cluster: a store is served at
        * `<name>.<baseDomain>`. Default `stores.baseDomain`.

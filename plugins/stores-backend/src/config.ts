@@ -4,8 +4,15 @@ import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 /** A cluster stores can run in, as configured. */
 export interface ClusterSettings {
   name: string;
+  /** API server and token of the stores backend's own identity in this cluster. */
+  url?: string;
+  serviceAccountToken?: string;
+  caData?: string;
+  caFile?: string;
   kubeconfig?: string;
   context?: string;
+  /** ClusterRole bound to the backend's identity inside each store namespace. */
+  storeNamespaceRole?: string;
   baseDomain: string;
   tls: boolean;
 }
@@ -57,14 +64,29 @@ export function readStoresSettings(root: Config): StoresSettings {
     config?.getOptionalConfigArray('clusters') ?? []
   ).map(c => ({
     name: c.getString('name'),
+    url: c.getOptionalString('url'),
+    serviceAccountToken: c.getOptionalString('serviceAccountToken'),
+    caData: c.getOptionalString('caData'),
+    caFile: c.getOptionalString('caFile'),
     kubeconfig: c.getOptionalString('kubeconfig'),
     context: c.getOptionalString('context'),
+    storeNamespaceRole: c.getOptionalString('storeNamespaceRole'),
     baseDomain: c.getOptionalString('baseDomain') ?? baseDomain,
     tls: c.getOptionalBoolean('tls') ?? tls,
   }));
   if (clusters.length === 0) clusters.push({ name: 'local', baseDomain, tls });
   const names = new Set<string>();
   for (const c of clusters) {
+    if (c.kubeconfig && (c.url || c.serviceAccountToken)) {
+      throw new Error(
+        `stores.clusters '${c.name}': give either kubeconfig or url and serviceAccountToken, not both`,
+      );
+    }
+    if (Boolean(c.url) !== Boolean(c.serviceAccountToken)) {
+      throw new Error(
+        `stores.clusters '${c.name}': url and serviceAccountToken go together`,
+      );
+    }
     if (names.has(c.name)) {
       throw new Error(`stores.clusters lists the cluster '${c.name}' twice`);
     }

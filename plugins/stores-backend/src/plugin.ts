@@ -74,7 +74,7 @@ export const storesPlugin = createBackendPlugin({
             );
         });
         const engineRegistry = new EngineRegistry(engines, settings.engines);
-        const clusters = await ClusterRegistry.create(settings, config);
+        const clusters = await ClusterRegistry.create(settings);
         const helm = new Helm(settings.helm);
         const metrics = createStoresMetrics(deps.metrics, () =>
           database.countByStatus(),

@@ -20,6 +20,46 @@ export class HelmError extends Error {
   }
 }
 
+/**
+ * The only variables helm inherits from the backend: where to keep its cache and
+ * config, how to reach a chart repository, and (in a pod) where the API server is.
+ * Everything else stays behind, the backend's database password first of all.
+ */
+const HELM_ENV_ALLOWED = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'XDG_CACHE_HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'KUBERNETES_SERVICE_HOST',
+  'KUBERNETES_SERVICE_PORT',
+];
+
+/** The environment of a helm process, built from an allow list. */
+export function helmEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    // HELM_* set by the operator (cache, registry config), but no HELM_KUBE*: helm
+    // gets the store cluster's credentials through --kubeconfig or the pod, only.
+    const helmSetting = key.startsWith('HELM_') && !key.startsWith('HELM_KUBE');
+    if (HELM_ENV_ALLOWED.includes(key) || helmSetting) result[key] = value;
+  }
+  result.HELM_NO_PLUGINS = '1';
+  return result;
+}
+
 /** Release, chart and values, the same for install and render; the store's own values come last. */
 function chartArgs(
   call: { release: string; namespace: string; source: ChartSource },
@@ -182,7 +222,8 @@ export class Helm {
     const child = execa(this.options.binary, fullArgs, {
       timeout: timeoutMs,
       all: true,
-      env: { HELM_NO_PLUGINS: '1' },
+      env: helmEnvironment(),
+      extendEnv: false,
     });
     const cancel = () => child.cancel();
     call.signal?.addEventListener('abort', cancel, { once: true });

@@ -1,10 +1,12 @@
-import { Config } from '@backstage/config';
 import { ConflictError } from '@backstage/errors';
 import {
   ApiException,
   AppsV1Api,
+  AuthenticationV1Api,
   CoreV1Api,
   KubeConfig,
+  RbacAuthorizationV1Api,
+  RbacV1Subject,
   V1Namespace,
 } from '@kubernetes/client-node';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
@@ -19,6 +21,19 @@ export const MANAGED_BY_VALUE = 'backstage-stores';
 /** Label tying a namespace to one store record, so a reused name is not mistaken for it. */
 export const STORE_ID_LABEL = 'stores.backstage.io/store-id';
 const OWNER_ANNOTATION = 'stores.backstage.io/owner';
+/**
+ * Pod Security Admission holds every pod of a store to the `restricted` profile. The
+ * stores-portal chart's admission policy refuses a store namespace without these
+ * labels and any later change to them.
+ */
+export const POD_SECURITY_LABELS: Record<string, string> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+};
+/** The RoleBinding that gives the backend its rights inside a store namespace. */
+export const STORE_ROLE_BINDING = 'stores-backend';
 
 /** A namespace of a store as one list call sees it. */
 export interface ObservedNamespace {
@@ -40,45 +55,28 @@ function isApiError(error: unknown, code: number): boolean {
 }
 
 /**
- * Loads the credentials of a cluster: from the Kubernetes plugin's cluster of the
- * same name, from a kubeconfig file, or from the default kubeconfig.
+ * Loads the stores backend's own credentials for a cluster: a URL and token, a
+ * kubeconfig file, or the default kubeconfig (in a pod: its ServiceAccount). The
+ * Kubernetes plugin's clusters are never borrowed: its identity is read-only and
+ * reachable through its proxy.
  */
-function loadKubeConfig(
-  settings: ClusterSettings,
-  rootConfig: Config,
-): KubeConfig {
+function loadKubeConfig(settings: ClusterSettings): KubeConfig {
   const kc = new KubeConfig();
-  if (settings.kubeconfig) {
-    kc.loadFromFile(settings.kubeconfig);
-    if (settings.context) kc.setCurrentContext(settings.context);
-    return kc;
-  }
-  const pluginCluster = (
-    rootConfig.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? []
-  )
-    .filter(m => m.getString('type') === 'config')
-    .flatMap(m => m.getOptionalConfigArray('clusters') ?? [])
-    .find(c => c.getString('name') === settings.name);
-  if (pluginCluster) {
-    const token = pluginCluster.getOptionalString('serviceAccountToken');
-    if (!token) {
-      throw new Error(
-        `Kubernetes cluster '${settings.name}' has no serviceAccountToken; the stores backend needs one, or set stores.clusters[].kubeconfig`,
-      );
-    }
+  if (settings.url && settings.serviceAccountToken) {
     kc.loadFromClusterAndUser(
       {
         name: settings.name,
-        server: pluginCluster.getString('url'),
-        caData: pluginCluster.getOptionalString('caData'),
-        skipTLSVerify:
-          pluginCluster.getOptionalBoolean('skipTLSVerify') ?? false,
+        server: settings.url,
+        caData: settings.caData,
+        caFile: settings.caFile,
+        skipTLSVerify: false,
       },
-      { name: `${settings.name}-stores`, token },
+      { name: `${settings.name}-stores`, token: settings.serviceAccountToken },
     );
     return kc;
   }
-  kc.loadFromDefault();
+  if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
+  else kc.loadFromDefault();
   if (settings.context) kc.setCurrentContext(settings.context);
   return kc;
 }
@@ -88,11 +86,8 @@ function loadKubeConfig(
  * the API, and a kubeconfig file for helm.
  */
 export class StoreCluster {
-  static async create(
-    settings: ClusterSettings,
-    rootConfig: Config,
-  ): Promise<StoreCluster> {
-    const kc = loadKubeConfig(settings, rootConfig);
+  static async create(settings: ClusterSettings): Promise<StoreCluster> {
+    const kc = loadKubeConfig(settings);
     // In a pod, helm finds the ServiceAccount by itself; client-node's in-cluster
     // user (a token file "auth provider") means nothing to helm in a kubeconfig.
     if (kc.getCurrentUser()?.authProvider?.name === 'tokenFile') {
@@ -107,6 +102,9 @@ export class StoreCluster {
 
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
+  private readonly rbac: RbacAuthorizationV1Api;
+  private readonly authn: AuthenticationV1Api;
+  private identity?: Promise<RbacV1Subject>;
 
   private constructor(
     readonly settings: ClusterSettings,
@@ -116,6 +114,8 @@ export class StoreCluster {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    this.authn = kc.makeApiClient(AuthenticationV1Api);
   }
 
   get name() {
@@ -139,12 +139,14 @@ export class StoreCluster {
           [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
           [STORE_ANNOTATION]: store.name,
           [STORE_ID_LABEL]: store.id,
+          ...POD_SECURITY_LABELS,
         },
         annotations: { [OWNER_ANNOTATION]: store.owner },
       },
     };
     try {
       await this.core.createNamespace({ body });
+      await this.ensureStoreRoleBinding(store.namespace);
       return 'created';
     } catch (error) {
       if (!isApiError(error, 409)) throw error;
@@ -160,7 +162,50 @@ export class StoreCluster {
         `Namespace '${store.namespace}' is still being deleted; try again once it is gone`,
       );
     }
+    await this.ensureStoreRoleBinding(store.namespace);
     return 'adopted';
+  }
+
+  /**
+   * Binds `storeNamespaceRole` to the backend's own identity inside a store namespace,
+   * so that its rights over a store's objects (Secrets among them) end where the store's
+   * namespace ends, and go with it.
+   */
+  private async ensureStoreRoleBinding(namespace: string): Promise<void> {
+    const role = this.settings.storeNamespaceRole;
+    if (!role) return;
+    const subject = await this.whoAmI();
+    try {
+      await this.rbac.createNamespacedRoleBinding({
+        namespace,
+        body: {
+          metadata: {
+            name: STORE_ROLE_BINDING,
+            labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+          },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: role,
+          },
+          subjects: [subject],
+        },
+      });
+    } catch (error) {
+      if (!isApiError(error, 409)) throw error;
+    }
+  }
+
+  /** The backend's identity in this cluster, as the API server sees it. */
+  private whoAmI(): Promise<RbacV1Subject> {
+    this.identity ??= this.authn
+      .createSelfSubjectReview({ body: {} })
+      .then(review => toSubject(review.status?.userInfo?.username))
+      .catch(error => {
+        this.identity = undefined;
+        throw error;
+      });
+    return this.identity;
   }
 
   /** Asks for the namespace to be deleted; true when it is already gone. */
@@ -235,6 +280,16 @@ export class StoreCluster {
       force: true,
     });
   }
+}
+
+function toSubject(username: string | undefined): RbacV1Subject {
+  if (!username) {
+    throw new Error('The API server did not say who the stores backend is');
+  }
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+  return sa
+    ? { kind: 'ServiceAccount', namespace: sa[1], name: sa[2] }
+    : { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: username };
 }
 
 function toObserved(ns: V1Namespace): ObservedNamespace {

@@ -1,4 +1,3 @@
-import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { StoreEngineInfo } from '@stores-for-backstage/plugin-stores-common';
 import { StoreEngine } from '@stores-for-backstage/plugin-stores-node';
@@ -72,13 +71,10 @@ export class EngineRegistry {
 
 /** The clusters stores run in; the first configured is the default. */
 export class ClusterRegistry {
-  static async create(
-    settings: StoresSettings,
-    rootConfig: Config,
-  ): Promise<ClusterRegistry> {
+  static async create(settings: StoresSettings): Promise<ClusterRegistry> {
     const clusters = [];
     for (const c of settings.clusters) {
-      clusters.push(await StoreCluster.create(c, rootConfig));
+      clusters.push(await StoreCluster.create(c));
     }
     return new ClusterRegistry(clusters);
   }
