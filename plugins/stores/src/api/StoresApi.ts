@@ -36,6 +36,22 @@ export interface CreateStoreOptions {
 }
 
 /**
+ * The login of a store's admin, read from the cluster on demand.
+ *
+ * @remarks
+ * Only the store's owners may read it. Keep it in a component's state and
+ * nowhere else: no cache, no storage, no logs.
+ *
+ * @public
+ */
+export interface StoreAdminCredentials {
+  username: string;
+  password: string;
+  /** Where to log in, when the backend knows it. */
+  adminUrl?: string;
+}
+
+/**
  * Talks to the stores backend.
  *
  * @remarks
@@ -60,6 +76,12 @@ export interface StoresApi {
   deleteStore(name: string): Promise<Store>;
   /** Provisions a failed store again. */
   retryStore(name: string): Promise<Store>;
+  /**
+   * Reads the admin login of a ready store; owners only, and audited by the
+   * backend. Rejects with status 403 for others and 409 while the store is not
+   * ready.
+   */
+  revealCredentials(name: string): Promise<StoreAdminCredentials>;
 }
 
 /**

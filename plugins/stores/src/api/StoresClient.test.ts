@@ -125,6 +125,69 @@ describe('StoresClient', () => {
     });
   });
 
+  it("reveals a store's admin login with a POST nobody caches", async () => {
+    let method: string | undefined;
+    let cache: string | undefined;
+    let path: string | undefined;
+    server.use(
+      http.post(`${BASE}/stores/:name/credentials`, ({ request }) => {
+        method = request.method;
+        cache = request.cache;
+        path = new URL(request.url).pathname;
+        return HttpResponse.json(
+          {
+            username: 'admin',
+            password: 's3cret',
+            adminUrl: 'http://shop.stores.example.com/wp-admin',
+          },
+          { headers: { 'Cache-Control': 'no-store' } },
+        );
+      }),
+    );
+    await expect(client.revealCredentials('my shop')).resolves.toEqual({
+      username: 'admin',
+      password: 's3cret',
+      adminUrl: 'http://shop.stores.example.com/wp-admin',
+    });
+    expect(method).toBe('POST');
+    expect(cache).toBe('no-store');
+    expect(path).toBe('/api/stores/stores/my%20shop/credentials');
+  });
+
+  it("rejects a reveal with the server's reason and status", async () => {
+    const refuse = (status: number, name: string, message: string) =>
+      HttpResponse.json({ error: { name, message } }, { status });
+    server.use(
+      http.post(`${BASE}/stores/theirs/credentials`, () =>
+        refuse(
+          403,
+          'NotAllowedError',
+          "Only the owners of store 'theirs' can see its credentials",
+        ),
+      ),
+      http.post(`${BASE}/stores/new/credentials`, () =>
+        refuse(409, 'ConflictError', "Store 'new' is not ready"),
+      ),
+      http.post(`${BASE}/stores/gone/credentials`, () =>
+        refuse(404, 'NotFoundError', "No store named 'gone'"),
+      ),
+    );
+    const forbidden = await client.revealCredentials('theirs').catch(e => e);
+    expect(forbidden).toBeInstanceOf(ResponseError);
+    expect(forbidden).toMatchObject({
+      statusCode: 403,
+      message: "Only the owners of store 'theirs' can see its credentials",
+    });
+    await expect(client.revealCredentials('new')).rejects.toMatchObject({
+      statusCode: 409,
+      message: "Store 'new' is not ready",
+    });
+    await expect(client.revealCredentials('gone')).rejects.toMatchObject({
+      statusCode: 404,
+      message: "No store named 'gone'",
+    });
+  });
+
   it('escapes store names in paths', async () => {
     let path: string | undefined;
     server.use(

@@ -7,7 +7,12 @@ import {
   StoreEvent,
   StoreList,
 } from '@stores-for-backstage/plugin-stores-common';
-import { CreateStoreOptions, ListStoresOptions, StoresApi } from './StoresApi';
+import {
+  CreateStoreOptions,
+  ListStoresOptions,
+  StoreAdminCredentials,
+  StoresApi,
+} from './StoresApi';
 
 /** Plain-text error bodies longer than this are proxies' HTML pages, not reasons. */
 const MAX_TEXT_REASON_LENGTH = 300;
@@ -89,6 +94,14 @@ export class StoresClient implements StoresApi {
     return this.request<Store>(`/stores/${encodeURIComponent(name)}/retry`, {
       method: 'POST',
     });
+  }
+
+  async revealCredentials(name: string): Promise<StoreAdminCredentials> {
+    // POST, and no-store on both sides, so that no cache keeps the password.
+    return this.request<StoreAdminCredentials>(
+      `/stores/${encodeURIComponent(name)}/credentials`,
+      { method: 'POST', cache: 'no-store' },
+    );
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {

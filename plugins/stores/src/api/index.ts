@@ -3,5 +3,6 @@ export type {
   StoresApi,
   ListStoresOptions,
   CreateStoreOptions,
+  StoreAdminCredentials,
 } from './StoresApi';
 export { StoresClient } from './StoresClient';
