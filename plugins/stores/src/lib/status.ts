@@ -20,6 +20,11 @@ export function canBeDeleted(store: Pick<Store, 'status'>): boolean {
   return store.status !== 'deleting' && store.status !== 'deleted';
 }
 
+/** Whether a store has an admin login to reveal; only a ready store's is known to work. */
+export function hasAdminCredentials(store: Pick<Store, 'status'>): boolean {
+  return store.status === 'ready';
+}
+
 export const STATUS_LABELS: Record<StoreStatus, string> = {
   requested: 'Requested',
   provisioning: 'Provisioning',

@@ -4,7 +4,9 @@ import { Grid, Typography } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { ReactNode } from 'react';
+import { hasAdminCredentials } from '../../lib/status';
 import { DeleteStoreButton } from '../StoreActions';
+import { StoreCredentials } from '../StoreCredentials';
 import { RelativeTime } from '../RelativeTime';
 import { StoreStatusChip } from '../StoreStatusChip';
 import { Link } from '@backstage/core-components';
@@ -96,6 +98,11 @@ export function StoreAboutCard(props: StoreAboutCardProps) {
         <Field term="Admin">
           <ExternalLink url={store.adminUrl} label={`Admin of ${store.name}`} />
         </Field>
+        {hasAdminCredentials(store) && (
+          <Field term="Admin login">
+            <StoreCredentials store={store} />
+          </Field>
+        )}
         <Field term="Cluster">{store.cluster}</Field>
         <Field term="Namespace">
           <code>{store.namespace}</code>

@@ -1,0 +1,2 @@
+export { StoreCredentials } from './StoreCredentials';
+export type { StoreCredentialsProps } from './StoreCredentials';
