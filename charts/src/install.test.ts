@@ -406,10 +406,89 @@ describe.each([
   });
 });
 
-describe('stores-portal ServiceAccount', () => {
+describe('stores-portal ServiceAccounts', () => {
   const portalNs = `${testNamespacePrefix(__filename)}-portal`;
   const release = 'stores-portal';
   let saKubeconfig: string;
+  let viewerKubeconfig: string;
+  /** the ClusterRole the stores backend binds to itself in each store namespace */
+  let storeNamespaceRole: string;
+
+  /** a kubeconfig that holds a token of one of the chart's ServiceAccounts */
+  async function kubeconfigOf(serviceAccount: string): Promise<string> {
+    const token = (
+      await kubectl([
+        '-n',
+        portalNs,
+        'create',
+        'token',
+        serviceAccount,
+        '--duration=1h',
+      ])
+    ).trim();
+    const admin = JSON.parse(
+      await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json']),
+    );
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'testbed', cluster: admin.clusters[0].cluster }],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [
+        {
+          name: serviceAccount,
+          context: { cluster: 'testbed', user: serviceAccount },
+        },
+      ],
+      'current-context': serviceAccount,
+    };
+    const dir = path.join(tb.runDir, 'charts-tests');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `${portalNs}.${serviceAccount}.kubeconfig`);
+    fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    return file;
+  }
+
+  /**
+   * What the stores backend does before helm runs (StoreCluster.ensureNamespace): the
+   * namespace with its labels, then the RoleBinding that gives it rights inside.
+   */
+  async function storeNamespaceAsBackend(ns: string, store: string) {
+    const objects = [
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: ns,
+          labels: {
+            'app.kubernetes.io/managed-by': 'backstage-stores',
+            [STORE_LABEL]: store,
+            'pod-security.kubernetes.io/enforce': 'restricted',
+          },
+        },
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'stores-backend', namespace: ns },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: storeNamespaceRole,
+        },
+        subjects: [
+          { kind: 'ServiceAccount', name: release, namespace: portalNs },
+        ],
+      },
+    ];
+    for (const o of objects) {
+      await runOk(
+        tb.kubectl,
+        ['--kubeconfig', saKubeconfig, 'create', '-f', '-'],
+        { input: JSON.stringify(o) },
+      );
+    }
+  }
 
   beforeAll(async () => {
     tb = await ensureTestbed();
@@ -442,35 +521,9 @@ describe('stores-portal ServiceAccount', () => {
       path.join(chartPath('stores-portal'), 'values-local.yaml'),
     ]);
     await waitForWorkloads(portalNs);
-
-    // a kubeconfig that holds a token of the portal's ServiceAccount
-    const token = (
-      await kubectl([
-        '-n',
-        portalNs,
-        'create',
-        'token',
-        release,
-        '--duration=1h',
-      ])
-    ).trim();
-    const admin = JSON.parse(
-      await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json']),
-    );
-    const config = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'testbed', cluster: admin.clusters[0].cluster }],
-      users: [{ name: 'portal', user: { token } }],
-      contexts: [
-        { name: 'portal', context: { cluster: 'testbed', user: 'portal' } },
-      ],
-      'current-context': 'portal',
-    };
-    const dir = path.join(tb.runDir, 'charts-tests');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    saKubeconfig = path.join(dir, `${portalNs}.kubeconfig`);
-    fs.writeFileSync(saKubeconfig, JSON.stringify(config), { mode: 0o600 });
+    storeNamespaceRole = `${portalNs}-${release}-store-namespace`;
+    saKubeconfig = await kubeconfigOf(release);
+    viewerKubeconfig = await kubeconfigOf(`${release}-kubernetes-viewer`);
   }, 15 * 60_000);
 
   it(
@@ -492,23 +545,38 @@ describe('stores-portal ServiceAccount', () => {
         }
         expect(r.stderr).toMatch(/store-\*/);
       }, 60_000);
-      const cm = await run(tb.kubectl, [
-        '--kubeconfig',
-        saKubeconfig,
-        '-n',
-        'default',
-        'create',
-        'configmap',
-        `${portalNs}-x`,
-      ]);
-      expect(cm.code).not.toBe(0);
-      expect(cm.stderr).toMatch(/stores portal may only/);
-      for (const [verb, resource] of [
-        ['create', 'clusterrolebindings'],
-        ['create', 'rolebindings'],
-        ['delete', 'nodes'],
-        ['create', 'pods/exec'],
-        ['delete', 'pods'],
+      // RBAC allows RoleBindings anywhere (names cannot be limited); the policy does not
+      const binding = await run(
+        tb.kubectl,
+        ['--kubeconfig', saKubeconfig, 'create', '-f', '-'],
+        {
+          input: JSON.stringify({
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'RoleBinding',
+            metadata: { name: 'stores-backend', namespace: 'default' },
+            roleRef: {
+              apiGroup: 'rbac.authorization.k8s.io',
+              kind: 'ClusterRole',
+              name: storeNamespaceRole,
+            },
+            subjects: [
+              { kind: 'ServiceAccount', name: release, namespace: portalNs },
+            ],
+          }),
+        },
+      );
+      expect(binding.code).not.toBe(0);
+      expect(binding.stderr).toMatch(/stores backend may only/);
+      // outside a store namespace it holds nothing but namespaces and that one binding
+      for (const [verb, resource, ns] of [
+        ['get', 'secrets', 'default'],
+        ['list', 'secrets', 'store-anything'],
+        ['get', 'pods/log', 'default'],
+        ['create', 'configmaps', 'default'],
+        ['create', 'clusterrolebindings', 'default'],
+        ['delete', 'nodes', 'default'],
+        ['create', 'pods/exec', 'store-anything'],
+        ['list', 'pods', 'kube-system'],
       ]) {
         const r = await run(tb.kubectl, [
           '--kubeconfig',
@@ -518,11 +586,12 @@ describe('stores-portal ServiceAccount', () => {
           verb,
           resource,
           '-n',
-          'store-anything',
+          ns,
         ]);
-        expect({ verb, resource, answer: r.stdout.trim() }).toEqual({
+        expect({ verb, resource, ns, answer: r.stdout.trim() }).toEqual({
           verb,
           resource,
+          ns,
           answer: 'no',
         });
       }
@@ -530,15 +599,38 @@ describe('stores-portal ServiceAccount', () => {
     5 * 60_000,
   );
 
-  it('reads what the Kubernetes plugin shows, across namespaces', async () => {
-    const listed = kc(saKubeconfig, [
+  it('gives the Kubernetes plugin what it shows, and no Secret', async () => {
+    const listed = kc(viewerKubeconfig, [
       'get',
-      'pods,services,configmaps,deployments,replicasets,statefulsets,ingresses,horizontalpodautoscalers,jobs,cronjobs,limitranges,resourcequotas',
+      'pods,services,deployments,replicasets,statefulsets,ingresses,jobs,limitranges,resourcequotas,events',
       '--all-namespaces',
       '-o',
       'name',
     ]);
     await expect(listed).resolves.toMatch(/pod\//);
+    for (const [verb, resource] of [
+      ['list', 'secrets'],
+      ['list', 'configmaps'],
+      ['get', 'pods/log'],
+      ['create', 'pods/exec'],
+      ['create', 'configmaps'],
+      ['delete', 'pods'],
+    ]) {
+      const r = await run(tb.kubectl, [
+        '--kubeconfig',
+        viewerKubeconfig,
+        'auth',
+        'can-i',
+        verb,
+        resource,
+        '--all-namespaces',
+      ]);
+      expect({ verb, resource, answer: r.stdout.trim() }).toEqual({
+        verb,
+        resource,
+        answer: 'no',
+      });
+    }
   }, 60_000);
 
   it.each([
@@ -550,7 +642,7 @@ describe('stores-portal ServiceAccount', () => {
       const store = storeName(`sa${short}`, major);
       const ns = `store-${store}`;
       deleteNamespaceLater(ns);
-      await createStoreNamespace(ns, store, saKubeconfig);
+      await storeNamespaceAsBackend(ns, store);
       await helm(
         major,
         [

@@ -17,6 +17,7 @@ import {
   STORE,
   VALUES_FILES,
   chartPath,
+  chartsDir,
   describeObject,
   helmBinaries,
   isJob,
@@ -523,12 +524,41 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
       }
     });
 
-    it('lets the stores backend manage store namespaces and what the engine charts create', () => {
+    it('gives the stores backend namespaces and one binding outside store namespaces, nothing more', () => {
       const r = role('-store-lifecycle')!;
       expect(r).toBeDefined();
       expect(rulesFor(r, '', 'namespaces')).toEqual(
-        expect.arrayContaining(['get', 'create', 'patch', 'delete']),
+        expect.arrayContaining(['get', 'list', 'create', 'patch', 'delete']),
       );
+      expect(rulesFor(r, 'rbac.authorization.k8s.io', 'rolebindings')).toEqual([
+        'get',
+        'create',
+        'delete',
+      ]);
+      // bind exactly its own store-namespace role, nothing else
+      const bind = r.rules.filter((x: K8sObject) =>
+        x.resources.includes('clusterroles'),
+      );
+      expect(bind).toEqual([
+        expect.objectContaining({
+          verbs: ['bind'],
+          resourceNames: [role('-store-namespace')!.metadata.name],
+        }),
+      ]);
+      const resources = r.rules.flatMap((x: K8sObject) => x.resources);
+      expect([...new Set(resources)].sort()).toEqual(
+        ['clusterroles', 'namespaces', 'rolebindings'].sort(),
+      );
+      // the store-namespace role is never bound cluster-wide
+      const bound = objects
+        .filter(o => o.kind === 'ClusterRoleBinding')
+        .map(o => o.roleRef.name);
+      expect(bound).not.toContain(role('-store-namespace')!.metadata.name);
+    });
+
+    it('lets the stores backend manage what the engine charts create inside a store namespace', () => {
+      const r = role('-store-namespace')!;
+      expect(r).toBeDefined();
       const managed: [string, string][] = [
         ['', 'secrets'],
         ['', 'configmaps'],
@@ -561,6 +591,7 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
       // nothing that could escalate
       const resources = r.rules.flatMap((x: K8sObject) => x.resources);
       for (const forbidden of [
+        'namespaces',
         'roles',
         'rolebindings',
         'clusterroles',
@@ -572,7 +603,7 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
     });
 
     it('engine charts create only kinds the portal may manage', async () => {
-      const r = role('-store-lifecycle')!;
+      const r = role('-store-namespace')!;
       for (const chart of ENGINE_CHARTS) {
         for (const f of VALUES_FILES) {
           for (const o of await rendered(helm, chart, f)) {
@@ -595,54 +626,92 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
       }
     });
 
-    it('gives the Kubernetes plugin read-only access', () => {
+    it('gives the Kubernetes plugin its own read-only identity, with what app-config asks for', () => {
       const r = role('-kubernetes-read')!;
       expect(r).toBeDefined();
       for (const rule of r.rules)
         expect(rule.verbs).toEqual(['get', 'list', 'watch']);
       const resources = r.rules.flatMap((x: K8sObject) => x.resources);
-      expect(resources).toEqual(
-        expect.arrayContaining([
-          'pods',
-          'services',
-          'configmaps',
-          'deployments',
-          'replicasets',
-          'statefulsets',
-          'ingresses',
-          'horizontalpodautoscalers',
-          'jobs',
-          'cronjobs',
-          'limitranges',
-          'resourcequotas',
-        ]),
+      for (const secret of ['secrets', 'configmaps', 'pods/log']) {
+        expect(resources).not.toContain(secret);
+      }
+      // every object type the plugin fetches (app-config.yaml) is readable, so no tab is refused
+      const appConfig = parse(
+        fs.readFileSync(path.join(chartsDir, '..', 'app-config.yaml'), 'utf8'),
       );
+      const objectTypes: string[] = appConfig.kubernetes.objectTypes;
+      expect(objectTypes.length).toBeGreaterThan(0);
+      expect(resources).toEqual(expect.arrayContaining(objectTypes));
+      const binding = objects.find(
+        o =>
+          o.kind === 'ClusterRoleBinding' && o.roleRef.name === r.metadata.name,
+      )!;
+      expect(binding.subjects).toEqual([
+        expect.objectContaining({ name: 'stores-portal-kubernetes-viewer' }),
+      ]);
     });
 
-    it('binds both roles to the portal ServiceAccount and fences writes to store-* namespaces', () => {
-      const sa = objects.find(o => o.kind === 'ServiceAccount')!;
-      for (const b of objects.filter(o => o.kind === 'ClusterRoleBinding')) {
-        expect(b.subjects).toEqual([
-          {
-            kind: 'ServiceAccount',
-            name: sa.metadata.name,
-            namespace: 'stores-system',
-          },
-        ]);
-      }
+    it('binds the lifecycle role to the portal ServiceAccount and fences its writes to store namespaces', () => {
+      const sa = objects.find(
+        o => o.kind === 'ServiceAccount' && o.metadata.name === 'stores-portal',
+      )!;
+      const lifecycle = objects.find(
+        o =>
+          o.kind === 'ClusterRoleBinding' &&
+          o.roleRef.name === role('-store-lifecycle')!.metadata.name,
+      )!;
+      expect(lifecycle.subjects).toEqual([
+        {
+          kind: 'ServiceAccount',
+          name: sa.metadata.name,
+          namespace: 'stores-system',
+        },
+      ]);
       const vap = objects.find(o => o.kind === 'ValidatingAdmissionPolicy')!;
       expect(vap.spec.matchConditions[0].expression).toContain(
         `system:serviceaccount:stores-system:${sa.metadata.name}`,
       );
-      expect(vap.spec.validations[0].expression).toContain(
-        "startsWith('store-')",
-      );
+      const variables = JSON.stringify(vap.spec.variables);
+      expect(variables).toContain("startsWith('store-')");
+      expect(variables).toContain("'backstage-stores'");
       const binding = objects.find(
         o => o.kind === 'ValidatingAdmissionPolicyBinding',
       )!;
       expect(binding.spec).toMatchObject({
         policyName: vap.metadata.name,
         validationActions: ['Deny'],
+      });
+    });
+
+    it('configures the stores backend and the Kubernetes plugin with their own identities', () => {
+      const cm = objects.find(o => o.kind === 'ConfigMap')!;
+      const config = parse(cm.data['app-config.helm.yaml']);
+      expect(config.stores.clusters).toEqual([
+        {
+          name: 'local',
+          storeNamespaceRole: role('-store-namespace')!.metadata.name,
+        },
+      ]);
+      const cluster = config.kubernetes.clusterLocatorMethods[0].clusters[0];
+      expect(cluster).toMatchObject({
+        name: 'local',
+        authProvider: 'serviceAccount',
+        serviceAccountToken: '${KUBERNETES_VIEWER_TOKEN}',
+      });
+      const deploy = objects.find(o => o.kind === 'Deployment')!;
+      const env = deploy.spec.template.spec.containers[0].env as K8sObject[];
+      const token = env.find(e => e.name === 'KUBERNETES_VIEWER_TOKEN');
+      const secret = objects.find(
+        o => o.metadata.name === token?.valueFrom?.secretKeyRef?.name,
+      )!;
+      expect(secret).toMatchObject({
+        type: 'kubernetes.io/service-account-token',
+        metadata: {
+          annotations: {
+            'kubernetes.io/service-account.name':
+              'stores-portal-kubernetes-viewer',
+          },
+        },
       });
     });
 

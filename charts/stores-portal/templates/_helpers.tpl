@@ -75,3 +75,8 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/* The Kubernetes plugin's read-only ServiceAccount. */}}
+{{- define "portal.viewerName" -}}
+{{- printf "%s-kubernetes-viewer" (include "portal.fullname" .) -}}
+{{- end -}}

@@ -253,7 +253,6 @@ export interface RestrictedIdentity {
 export async function restrictedKubeconfig(
   opts: RestrictedKubeconfigOptions,
 ): Promise<RestrictedIdentity> {
-  const tb = await ensureTestbed();
   const ns = opts.namespace;
   const name = opts.name ?? 'restricted';
   const subject = [{ kind: 'ServiceAccount', name, namespace: ns }];
@@ -335,6 +334,21 @@ export async function restrictedKubeconfig(
     ])
   ).trim();
 
+  const kubeconfigPath = await tokenKubeconfig(`${ns}.${name}`, token, ns);
+  return {
+    kubeconfigPath,
+    token,
+    username: `system:serviceaccount:${ns}:${name}`,
+  };
+}
+
+/** Writes a kubeconfig (into the run dir) for an identity that holds `token`. */
+export async function tokenKubeconfig(
+  id: string,
+  token: string,
+  namespace = 'default',
+): Promise<string> {
+  const tb = await ensureTestbed();
   const caFile = await kubectl([
     'config',
     'view',
@@ -343,7 +357,7 @@ export async function restrictedKubeconfig(
   ]);
   const dir = path.join(tb.runDir, 'restricted');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const kubeconfigPath = path.join(dir, `${ns}.${name}.kubeconfig`);
+  const kubeconfigPath = path.join(dir, `${id}.kubeconfig`);
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -353,15 +367,11 @@ export async function restrictedKubeconfig(
         cluster: { server: tb.apiserverUrl, 'certificate-authority': caFile },
       },
     ],
-    users: [{ name: `${ns}-${name}`, user: { token } }],
+    users: [{ name: id, user: { token } }],
     contexts: [
       {
         name: 'restricted',
-        context: {
-          cluster: 'stores-testbed',
-          user: `${ns}-${name}`,
-          namespace: ns,
-        },
+        context: { cluster: 'stores-testbed', user: id, namespace },
       },
     ],
     'current-context': 'restricted',
@@ -369,9 +379,65 @@ export async function restrictedKubeconfig(
   fs.writeFileSync(kubeconfigPath, JSON.stringify(kubeconfig, null, 2), {
     mode: 0o600,
   });
+  return kubeconfigPath;
+}
+
+/** An identity of the portal on the test bed. */
+export interface PortalIdentity {
+  /** `system:serviceaccount:stores-portal:...` */
+  username: string;
+  token: string;
+}
+
+/** The portal's two identities as the stores-portal chart makes them. */
+export interface PortalIdentities {
+  url: string;
+  /** base64 PEM of the API server's CA */
+  caData: string;
+  /** namespace of the portal's ServiceAccounts */
+  namespace: string;
+  /** the ClusterRole the stores backend binds to itself in each store namespace */
+  storeNamespaceRole: string;
+  /** the stores backend: store lifecycle only */
+  stores: PortalIdentity;
+  /** the Kubernetes plugin: read only, no Secrets */
+  viewer: PortalIdentity;
+}
+
+let identities: Promise<PortalIdentities> | undefined;
+
+/**
+ * Applies the stores-portal chart's ServiceAccounts, RBAC and admission policy to the test
+ * bed and mints a token of each identity (scripts/testbed-identities, which `scripts/start`
+ * uses too). Once per process.
+ */
+export function portalIdentities(): Promise<PortalIdentities> {
+  if (!identities) {
+    identities = (async () => {
+      await ensureTestbed();
+      const out = await runOk(
+        path.join(repoRoot(), 'scripts', 'testbed-identities'),
+        ['2h'],
+        { env: { STORES_TESTBED_STATE_DIR: stateDir() } },
+      );
+      return JSON.parse(out) as PortalIdentities;
+    })();
+    identities.catch(() => (identities = undefined));
+  }
+  return identities;
+}
+
+/**
+ * `stores.clusters[0]` for a stores backend on the test bed that acts as the chart's
+ * stores identity, as a portal deployed with the chart does.
+ */
+export async function storesClusterConfig(name = 'testbed') {
+  const id = await portalIdentities();
   return {
-    kubeconfigPath,
-    token,
-    username: `system:serviceaccount:${ns}:${name}`,
+    name,
+    url: id.url,
+    caData: id.caData,
+    serviceAccountToken: id.stores.token,
+    storeNamespaceRole: id.storeNamespaceRole,
   };
 }

@@ -12,7 +12,12 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
+import {
+  ensureTestbed,
+  kubectl,
+  storesClusterConfig,
+  Testbed,
+} from '@internal/testbed';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
@@ -92,7 +97,8 @@ it('measures plain helm, one store and ten stores at once', async () => {
       mockServices.rootConfig.factory({
         data: {
           stores: {
-            clusters: [{ name: 'testbed', kubeconfig: testbed.kubeconfigPath }],
+            // the chart's own least-privilege identity, as in a real portal
+            clusters: [await storesClusterConfig()],
             helm: { binary: testbed.helm.v4 },
             engines: {
               woocommerce: {

@@ -14,7 +14,12 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
+import {
+  ensureTestbed,
+  kubectl,
+  storesClusterConfig,
+  Testbed,
+} from '@internal/testbed';
 import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
 import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
@@ -93,7 +98,8 @@ async function startBackend(options: {
       mockServices.rootConfig.factory({
         data: {
           stores: {
-            clusters: [{ name: 'testbed', kubeconfig: testbed.kubeconfigPath }],
+            // the chart's own least-privilege identity, as in a real portal
+            clusters: [await storesClusterConfig()],
             helm: { binary: options.helm, timeout: { minutes: 5 } },
             engines: {
               woocommerce: {
