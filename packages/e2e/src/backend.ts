@@ -10,9 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-// only ever run from source (jest), so __dirname is src/__testUtils__
-// eslint-disable-next-line no-restricted-syntax
-const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+import { repoRoot } from './portal';
 
 /** One event of a scaffolder task, as `/v2/tasks/:id/eventstream` sends it. */
 export interface TaskEvent {

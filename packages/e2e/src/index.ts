@@ -1,6 +1,7 @@
 /*
- * Helpers of the browser tests: start the portal against the local test bed, drive the
- * system's Chromium. The tests themselves are src/*.browser.test.ts.
+ * The harness that starts a whole portal against the local test bed: the backend alone
+ * (TestbedBackend, for API-level tests) or backend and app (startPortal, for the browser),
+ * and the system's Chromium. Its own tests are src/*.browser.test.ts and src/*.testbed.test.ts.
  */
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
 export type { Browser } from './browser';
@@ -13,3 +14,10 @@ export {
   BACKEND_URL,
 } from './portal';
 export type { Portal } from './portal';
+export {
+  TestbedBackend,
+  writeSlowHelm,
+  stripAnsi,
+  formatTaskLog,
+} from './backend';
+export type { TaskEvent, ApiResponse, GuestIdentity } from './backend';

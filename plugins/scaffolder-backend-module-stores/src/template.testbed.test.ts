@@ -16,7 +16,7 @@ import {
   TaskEvent,
   TestbedBackend,
   writeSlowHelm,
-} from './__testUtils__/testbedBackend';
+} from '@internal/e2e';
 
 jest.setTimeout(15 * 60_000);
 
