@@ -40,6 +40,23 @@ export interface StoreEngine {
   values(store: StoreEngineContext): Record<string, unknown>;
   /** Where the store answers. `storefrontUrl` is what the storefront check requests. */
   urls(store: StoreEngineContext): { storefrontUrl: string; adminUrl?: string };
+  /**
+   * Where the chart keeps the shop's admin login: a Secret in the store's namespace. The
+   * stores backend reads it only when an owner asks to see it, and never keeps it.
+   * Without it, the owner cannot reveal the login in the portal.
+   */
+  adminCredentials?(store: StoreEngineContext): StoreAdminSecret;
+}
+
+/**
+ * The Secret (in the store's namespace) that holds a store's admin login, and its keys.
+ *
+ * @public
+ */
+export interface StoreAdminSecret {
+  secretName: string;
+  usernameKey: string;
+  passwordKey: string;
 }
 
 /**

@@ -31,6 +31,12 @@ export const wooCommerceEngine: StoreEngine = {
     storefrontUrl: `${host(store)}/`,
     adminUrl: `${host(store)}/wp-admin/`,
   }),
+  // charts/woocommerce-store/templates/secrets.yaml (the release is named after the store)
+  adminCredentials: store => ({
+    secretName: `${store.name}-admin`,
+    usernameKey: 'username',
+    passwordKey: 'password',
+  }),
 };
 
 /** Medusa v2 with PostgreSQL and Redis: `charts/medusa-store`. */
@@ -43,6 +49,12 @@ export const medusaEngine: StoreEngine = {
   urls: store => ({
     storefrontUrl: `${host(store)}/health`,
     adminUrl: `${host(store)}/app`,
+  }),
+  // charts/medusa-store/templates/secrets.yaml: the admin signs in with an e-mail address
+  adminCredentials: store => ({
+    secretName: `${store.name}-admin`,
+    usernameKey: 'email',
+    passwordKey: 'password',
   }),
 };
 

@@ -273,6 +273,25 @@ export class StoreCluster {
     return { ready: total > 0 && pending.length === 0, total, pending };
   }
 
+  /** The decoded data of a Secret in a store namespace; undefined when it is missing. */
+  async readSecret(
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ namespace, name });
+      return Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [
+          k,
+          Buffer.from(v, 'base64').toString('utf8'),
+        ]),
+      );
+    } catch (error) {
+      if (isApiError(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     if (!this.kubeconfigPath) return;
     await fs.rm(path.dirname(this.kubeconfigPath), {

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError, NotImplementedError } from '@backstage/errors';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { StoreEngineContext } from '@stores-for-backstage/plugin-stores-node';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,6 +97,32 @@ export class StoreProvisioner {
       .map(doc => KUBERNETES_OBJECT_HEADER.exec(doc))
       .filter((m): m is RegExpExecArray => Boolean(m))
       .map(m => ({ kind: m[1], name: m[2].replace(/^["']|["']$/g, '') }));
+  }
+
+  /**
+   * The shop's admin login, read from the Secret its engine names, for its owner's
+   * eyes only: the caller sends it on and keeps nothing.
+   */
+  async readAdminCredentials(
+    store: Store,
+  ): Promise<{ username: string; password: string }> {
+    const engine = this.deps.engines.getRegistered(store.engine);
+    if (!engine.adminCredentials) {
+      throw new NotImplementedError(
+        `The ${engine.title} engine does not say where a store's admin login is kept`,
+      );
+    }
+    const where = engine.adminCredentials(this.engineContext(store));
+    const cluster = this.deps.clusters.get(store.cluster);
+    const data = await cluster.readSecret(store.namespace, where.secretName);
+    const username = data?.[where.usernameKey];
+    const password = data?.[where.passwordKey];
+    if (!username || !password) {
+      throw new NotFoundError(
+        `Store '${store.name}' has no admin login yet (Secret ${where.secretName} in ${store.namespace})`,
+      );
+    }
+    return { username, password };
   }
 
   /**
