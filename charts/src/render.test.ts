@@ -12,13 +12,13 @@ import {
   ENGINE_CHARTS,
   HelmBinary,
   K8sObject,
-  SECRET_DATA_KEY,
   SECRET_ENV,
   STORE,
   VALUES_FILES,
   chartPath,
   chartsDir,
   describeObject,
+  generatedSecrets,
   helmBinaries,
   isJob,
   podTemplates,
@@ -52,25 +52,6 @@ function allContainers(spec: K8sObject): { kind: string; c: K8sObject }[] {
     ...(spec.initContainers ?? []).map((c: K8sObject) => ({ kind: 'init', c })),
     ...(spec.containers ?? []).map((c: K8sObject) => ({ kind: 'main', c })),
   ];
-}
-
-function decode(b64: string): string {
-  return Buffer.from(b64, 'base64').toString('utf8');
-}
-
-/** decoded values of the secret-like keys of every Secret */
-function generatedSecrets(objects: K8sObject[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const o of objects.filter(x => x.kind === 'Secret')) {
-    for (const [k, v] of Object.entries<string>(o.data ?? {})) {
-      if (SECRET_DATA_KEY.test(k))
-        out.set(`${o.metadata.name}/${k}`, decode(v));
-    }
-    for (const [k, v] of Object.entries<string>(o.stringData ?? {})) {
-      if (SECRET_DATA_KEY.test(k)) out.set(`${o.metadata.name}/${k}`, v);
-    }
-  }
-  return out;
 }
 
 describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {

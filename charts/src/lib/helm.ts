@@ -193,3 +193,22 @@ export function walk(
 export const SECRET_ENV = /(PASSWORD|SECRET|TOKEN|_KEY|_SALT|AUTH)$/i;
 /** Keys of generated Secret data that are secrets (not user names, hosts or URLs). */
 export const SECRET_DATA_KEY = /(password|secret|key|salt|token)/i;
+
+/** decoded values of the secret-like keys (SECRET_DATA_KEY) of every Secret, by Secret/key */
+export function generatedSecrets(objects: K8sObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects.filter(x => x.kind === 'Secret')) {
+    for (const [k, v] of Object.entries<string>(o.data ?? {})) {
+      if (SECRET_DATA_KEY.test(k)) {
+        out.set(
+          `${o.metadata.name}/${k}`,
+          Buffer.from(v, 'base64').toString('utf8'),
+        );
+      }
+    }
+    for (const [k, v] of Object.entries<string>(o.stringData ?? {})) {
+      if (SECRET_DATA_KEY.test(k)) out.set(`${o.metadata.name}/${k}`, v);
+    }
+  }
+  return out;
+}

@@ -1,11 +1,19 @@
 #!/bin/sh
 # Store setup, run by the wp-cli init container of the WordPress pod before Apache starts.
 # Idempotent: every step checks first, so it is safe on every pod start and after upgrades.
-# Never echoes credentials (no `set -x`); wp-cli reads them from the environment.
+# Never echoes credentials (no `set -x`) and never passes one as a program argument, where any
+# process on the node could read it: the database password reaches PHP through the environment,
+# the admin password reaches wp-cli on stdin from the mounted Secret file (ADMIN_PASSWORD_FILE).
 set -eu
 
 log() { echo "[store-setup] $*"; }
 wp() { command wp --path=/var/www/html "$@"; }
+
+: "${ADMIN_PASSWORD_FILE:?must name the file that holds the admin password}"
+if [ ! -s "$ADMIN_PASSWORD_FILE" ]; then
+  log "no admin password in $ADMIN_PASSWORD_FILE"
+  exit 1
+fi
 
 log "waiting for the database"
 deadline=$(( $(date +%s) + ${DB_WAIT_SECONDS:-600} ))
@@ -25,9 +33,10 @@ done
 
 if ! wp core is-installed >/dev/null 2>&1; then
   log "installing WordPress"
+  # --prompt reads the listed arguments from stdin instead of the command line
   wp core install --url="$STORE_URL" --title="$STORE_TITLE" \
-    --admin_user="$ADMIN_USER" --admin_password="$ADMIN_PASSWORD" \
-    --admin_email="$ADMIN_EMAIL" --skip-email
+    --admin_user="$ADMIN_USER" --admin_email="$ADMIN_EMAIL" --skip-email \
+    --prompt=admin_password <"$ADMIN_PASSWORD_FILE"
 fi
 
 # Keep the site URL in step with the ingress host and the TLS setting.

@@ -86,6 +86,9 @@ Call: include "wc.secretValue" (dict "ctx" $ "secret" "<name>" "key" "<key>" "le
 {{- end -}}
 {{- end -}}
 
+{{/* Port Apache listens on in the WordPress container: unprivileged, so no capability is needed. */}}
+{{- define "wc.httpPort" -}}8080{{- end -}}
+
 {{- define "wc.mysqlSecret" -}}{{ include "wc.fullname" . }}-mysql{{- end -}}
 {{- define "wc.keysSecret" -}}{{ include "wc.fullname" . }}-wordpress-keys{{- end -}}
 {{- define "wc.adminSecret" -}}{{ include "wc.fullname" . }}-admin{{- end -}}
