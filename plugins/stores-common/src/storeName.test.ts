@@ -5,7 +5,14 @@ import {
 } from './storeName';
 
 describe('validateStoreName', () => {
-  it.each(['shop', 'my-shop-2', 'a', 'a'.repeat(STORE_NAME_MAX_LENGTH)])(
+  it.each([
+    'shop',
+    'my-shop-2',
+    'a',
+    'a'.repeat(STORE_NAME_MAX_LENGTH),
+    'abc--d',
+    'a--b',
+  ])(
     'accepts %s',
     name => {
       expect(validateStoreName(name)).toBeUndefined();
@@ -20,6 +27,8 @@ describe('validateStoreName', () => {
     ['shop-', /end with a letter or digit/],
     ['shop_1', /lowercase letters, digits and hyphens/],
     ['a'.repeat(STORE_NAME_MAX_LENGTH + 1), /at most 30 characters/],
+    ['xn--80ak6aa92e', /must not have '--' as its third and fourth characters/],
+    ['ab--c', /punycode/],
   ])('rejects %p', (name, message) => {
     expect(validateStoreName(name)).toMatch(message);
   });

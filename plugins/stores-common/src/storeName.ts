@@ -26,6 +26,11 @@ export function validateStoreName(name: unknown): string | undefined {
   if (!STORE_NAME_PATTERN.test(name)) {
     return 'Store name must use lowercase letters, digits and hyphens, start with a letter and end with a letter or digit';
   }
+  // DNS reserves `--` there for encoded names (`xn--` is punycode), which browsers show
+  // as other characters: a store host could pass for another site.
+  if (name.slice(2, 4) === '--') {
+    return `Store name must not have '--' as its third and fourth characters, as in '${name}': host names like that are reserved for internationalised (punycode) names`;
+  }
   return undefined;
 }
 
