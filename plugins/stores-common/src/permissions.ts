@@ -19,12 +19,45 @@ export const storeCreatePermission = createPermission({
 });
 
 /**
- * See stores and their timelines.
+ * Name any user or group as the owner of a new store. Without it, a caller may only
+ * name themselves or one of their groups (their ownership entity refs).
+ *
+ * @public
+ */
+export const storeCreateAnyOwnerPermission = createPermission({
+  name: 'stores.store.create.any-owner',
+  attributes: { action: 'create' },
+});
+
+/**
+ * See a store in lists and its summary (name, owner, status, URLs).
  *
  * @public
  */
 export const storeReadPermission = createPermission({
   name: 'stores.store.read',
+  attributes: { action: 'read' },
+  resourceType: STORE_RESOURCE_TYPE,
+});
+
+/**
+ * See a store's failure detail (its status reason, with helm output) and its timeline.
+ *
+ * @public
+ */
+export const storeDetailsReadPermission = createPermission({
+  name: 'stores.store.details.read',
+  attributes: { action: 'read' },
+  resourceType: STORE_RESOURCE_TYPE,
+});
+
+/**
+ * Reveal the admin credentials of a store's shop.
+ *
+ * @public
+ */
+export const storeCredentialsRevealPermission = createPermission({
+  name: 'stores.store.credentials.reveal',
   attributes: { action: 'read' },
   resourceType: STORE_RESOURCE_TYPE,
 });
@@ -47,6 +80,9 @@ export const storeDeletePermission = createPermission({
  */
 export const storesPermissions = [
   storeCreatePermission,
+  storeCreateAnyOwnerPermission,
   storeReadPermission,
+  storeDetailsReadPermission,
+  storeCredentialsRevealPermission,
   storeDeletePermission,
 ];

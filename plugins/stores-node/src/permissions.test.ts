@@ -2,6 +2,7 @@ import { Store } from '@stores-for-backstage/plugin-stores-common';
 import {
   createStoreConditionalDecision,
   isStoreOwner,
+  readStoresVisibility,
   storeConditions,
 } from './permissions';
 import { storeDeletePermission } from '@stores-for-backstage/plugin-stores-common';
@@ -30,6 +31,12 @@ describe('isStoreOwner', () => {
     });
   });
 
+  it('filters on the lower-case owner, as stores are recorded', () => {
+    expect(
+      isStoreOwner.toQuery({ claims: ['group:default/Shop-Team'] }),
+    ).toEqual({ property: 'owner', values: ['group:default/shop-team'] });
+  });
+
   it('builds a conditional decision for the delete permission', () => {
     const decision = createStoreConditionalDecision(
       storeDeletePermission,
@@ -45,5 +52,20 @@ describe('isStoreOwner', () => {
         params: { claims: ['user:default/ada'] },
       },
     });
+  });
+});
+
+describe('readStoresVisibility', () => {
+  const config = (value?: string) => ({ getOptionalString: () => value });
+
+  it('defaults to owners', () => {
+    expect(readStoresVisibility(config())).toBe('owners');
+    expect(readStoresVisibility(config('all'))).toBe('all');
+  });
+
+  it('refuses anything else', () => {
+    expect(() => readStoresVisibility(config('everyone'))).toThrow(
+      "stores.visibility must be 'owners' or 'all', got 'everyone'",
+    );
   });
 });

@@ -51,7 +51,11 @@ export const isStoreOwner = createPermissionRule({
     claims
       .map(c => c.toLocaleLowerCase('en-US'))
       .includes(store.owner.toLocaleLowerCase('en-US')),
-  toQuery: ({ claims }) => ({ property: 'owner', values: claims }),
+  // Owners are stored in lower case, like the claims the rule compares in apply.
+  toQuery: ({ claims }) => ({
+    property: 'owner',
+    values: claims.map(c => c.toLocaleLowerCase('en-US')),
+  }),
 });
 
 /**
@@ -80,3 +84,29 @@ export const storeConditions = conditions;
  * @public
  */
 export const createStoreConditionalDecision = createConditionalDecision;
+
+/**
+ * Who sees a store in lists and its summary (`stores.visibility`): only its owners
+ * (the user or one of their groups) and admins, or every signed-in user. A store's
+ * failure detail and timeline are for its owners and admins either way.
+ *
+ * @public
+ */
+export type StoresVisibility = 'owners' | 'all';
+
+/**
+ * Reads `stores.visibility` for a permission policy; default `owners`.
+ *
+ * @public
+ */
+export function readStoresVisibility(config: {
+  getOptionalString(key: string): string | undefined;
+}): StoresVisibility {
+  const visibility = config.getOptionalString('stores.visibility') ?? 'owners';
+  if (visibility !== 'owners' && visibility !== 'all') {
+    throw new Error(
+      `stores.visibility must be 'owners' or 'all', got '${visibility}'`,
+    );
+  }
+  return visibility;
+}
