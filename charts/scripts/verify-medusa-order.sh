@@ -13,7 +13,8 @@
 #   KUBECTL    kubectl command (default: kubectl), used to read the admin Secret
 # Needs: bash, curl, jq, kubectl with read access to the store's Secrets, and a store seeded at
 # install (migrations.seed.enabled, the default): region, publishable key, stock, shipping options.
-# The admin password is read from the Secret and never printed.
+# The admin password and session token are kept in a private temporary directory and never
+# printed nor passed as a program argument (where other users of the machine could read them).
 set -euo pipefail
 
 store="${1:?usage: $0 <store-name> [namespace]}"
@@ -33,19 +34,25 @@ secret_value() {
   "$kubectl_cmd" -n "$ns" get secret "$secret" -o "jsonpath={.data.$1}" | base64 -d
 }
 
+umask 077
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
 url="${STORE_URL:-$(secret_value url)}"
 url="${url%/}"
 admin_email="$(secret_value email)"
-admin_password="$(secret_value password)"
-[ -n "$admin_password" ] || fail "no password in Secret $ns/$secret"
+password_file="$work/admin-password"
+secret_value password >"$password_file"
+[ -s "$password_file" ] || fail "no password in Secret $ns/$secret"
 
-# api <METHOD> <path> [json body] [extra curl args...]: prints the response, fails on HTTP >= 400
+# api <METHOD> <path> [json body, or @file] [extra curl args...]: prints the response, fails on
+# HTTP >= 400
 api() {
   local method="$1" path="$2" body="${3:-}"
   shift 3 || shift $#
   local out code data=()
-  [ -z "$body" ] || data=(--data "$body")
-  out="$(mktemp)"
+  [ -z "$body" ] || data=(--data-binary "$body")
+  out="$(mktemp -p "$work")"
   code="$(curl -sS --max-time 60 "${curl_opts[@]}" -o "$out" -w '%{http_code}' -X "$method" \
     -H 'Content-Type: application/json' "${data[@]}" "$@" "$url$path")" || code=000
   if [ "$code" = 000 ] || [ "$code" -ge 400 ]; then
@@ -62,10 +69,12 @@ api GET /health "" >/dev/null || fail "GET /health"
 echo "ok"
 
 step "admin login ($admin_email)"
-token="$(api POST /auth/user/emailpass "$(jq -n --arg e "$admin_email" --arg p "$admin_password" \
-  '{email: $e, password: $p}')" | jq -r '.token // empty')"
+jq -n --arg e "$admin_email" --rawfile p "$password_file" '{email: $e, password: $p}' >"$work/login.json"
+token="$(api POST /auth/user/emailpass "@$work/login.json" | jq -r '.token // empty')"
 [ -n "$token" ] || fail "no admin token"
-admin=(-H "Authorization: Bearer $token")
+# curl reads the header from the file (-H @file), so the token is in no argv either
+printf 'Authorization: Bearer %s\n' "$token" >"$work/admin-header"
+admin=(-H "@$work/admin-header")
 echo "ok"
 
 step "publishable API key"

@@ -12,7 +12,8 @@
 #   KUBECTL    kubectl command (default: kubectl), used to read the admin Secret and, as a
 #              second check, to look the order up inside the WordPress pod
 # Needs: bash, curl, jq, kubectl with read access to the store's Secrets.
-# The administrator password is read from the Secret and never printed.
+# The administrator password is read from the Secret into a private temporary file and never
+# printed nor passed as a program argument (where other users of the machine could read it).
 set -euo pipefail
 
 store="${1:?usage: $0 <store-name> [namespace]}"
@@ -33,15 +34,17 @@ secret_value() {
 }
 http() { curl -sS --max-time 60 "${curl_opts[@]}" "$@"; }
 
-url="${STORE_URL:-$(secret_value url)}"
-url="${url%/}"
-admin_user="$(secret_value username)"
-admin_password="$(secret_value password)"
-[ -n "$admin_password" ] || fail "no password in Secret $ns/$secret"
-
+umask 077
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 jar="$work/cookies"
+
+url="${STORE_URL:-$(secret_value url)}"
+url="${url%/}"
+admin_user="$(secret_value username)"
+password_file="$work/admin-password"
+secret_value password >"$password_file"
+[ -s "$password_file" ] || fail "no password in Secret $ns/$secret"
 
 step "storefront $url answers"
 code="$(http -o /dev/null -w '%{http_code}' "$url/" || true)"
@@ -87,7 +90,7 @@ step "log in as $admin_user and find the order (WooCommerce REST API)"
 # session of a normal login plus a REST nonce works on HTTP and HTTPS alike.
 http -f -c "$jar" -b "$jar" -o /dev/null "$url/wp-login.php"
 http -c "$jar" -b "$jar" -o /dev/null \
-  --data-urlencode "log=$admin_user" --data-urlencode "pwd=$admin_password" \
+  --data-urlencode "log=$admin_user" --data-urlencode "pwd@$password_file" \
   --data-urlencode "redirect_to=$url/wp-admin/" -d 'wp-submit=Log+In' -d 'testcookie=1' \
   "$url/wp-login.php"
 grep -q 'wordpress_logged_in' "$jar" || fail "admin login failed"

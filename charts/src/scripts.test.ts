@@ -1,13 +1,17 @@
 /*
- * The engine charts' own scripts keep passwords off command lines: a process's argv is readable
- * by every process on the node. Each script runs here with PATH holding only recording stubs of
- * the programs it calls (wp-cli, php, node, the medusa CLI, coreutils), so every program it starts
- * is recorded with its argv, and a program it starts that has no stub fails the test. What is
- * tested is the scripts' own logic; the programs behind the stubs run on a real cluster only.
+ * The engine charts' own scripts, and the order checks in charts/scripts, keep passwords off
+ * command lines: a process's argv is readable by every process on the machine. Each script runs
+ * here with PATH holding only recording stubs of the programs it calls (wp-cli, php, node, the
+ * medusa CLI, kubectl; curl, jq and coreutils pass through to the real ones), so every program it
+ * starts is recorded with its argv, and a program it starts that has no stub fails the test. What
+ * is tested is the scripts' own logic; the store behind the order checks is a small fake HTTP
+ * server on 127.0.0.1 that only accepts the right admin password.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chartsDir } from './lib/helm';
@@ -22,8 +26,14 @@ interface Sandbox {
   calls(): string[][];
 }
 
+const sandboxes: string[] = [];
+afterAll(() => {
+  for (const dir of sandboxes) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function sandbox(): Sandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-scripts-'));
+  sandboxes.push(dir);
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   const log = path.join(dir, 'calls.log');
@@ -270,5 +280,263 @@ Promise.resolve(require(file).default({ container, args: [] })).then(
     );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/no admin password/);
+  });
+});
+
+/** a fake store on 127.0.0.1: routes by "METHOD /path" (query string included) */
+async function fakeStore(
+  routes: Record<
+    string,
+    (
+      req: http.IncomingMessage,
+      body: string,
+    ) => {
+      status?: number;
+      headers?: Record<string, string | string[]>;
+      json?: unknown;
+      text?: string;
+    }
+  >,
+): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', d => (body += d));
+    req.on('end', () => {
+      const key = `${req.method} ${req.url}`;
+      seen.push(key);
+      const route = routes[key];
+      const answer = route
+        ? route(req, body)
+        : { status: 404, text: 'no route' };
+      res.writeHead(answer.status ?? 200, {
+        'Content-Type':
+          answer.json !== undefined ? 'application/json' : 'text/plain',
+        ...answer.headers,
+      });
+      res.end(
+        answer.json !== undefined
+          ? JSON.stringify(answer.json)
+          : answer.text ?? '',
+      );
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise(resolve => server.close(() => resolve())),
+  };
+}
+
+/** kubectl stub: answers `get secret <store>-admin -o jsonpath={.data.<key>}` from `data` */
+function kubectlStub(sb: Sandbox, data: Record<string, string>, exec = '') {
+  const cases = Object.entries(data)
+    .map(
+      ([k, v]) =>
+        `  *"jsonpath={.data.${k}}"*) printf '%s' '${Buffer.from(v).toString(
+          'base64',
+        )}' ;;`,
+    )
+    .join('\n');
+  stub(
+    sb,
+    'kubectl',
+    `case "$*" in
+${cases}
+  *" exec "*) ${exec || 'exit 1'} ;;
+  *) exit 1 ;;
+esac`,
+  );
+}
+
+describe('charts/scripts order checks', () => {
+  const scripts = path.join(chartsDir, 'scripts');
+  const utilities = [
+    'curl',
+    'jq',
+    'base64',
+    'mktemp',
+    'rm',
+    'cat',
+    'awk',
+    'tr',
+    'grep',
+  ];
+
+  it('verify-woocommerce-order.sh logs in with the password from a file, not from its argv', async () => {
+    const sb = sandbox();
+    const password = secret();
+    const loggedIn = `wordpress_logged_in_x=${secret()}`;
+    const store = await fakeStore({
+      'GET /': () => ({ text: 'home' }),
+      'GET /shop/': () => ({ text: 'shop' }),
+      'GET /wp-json/wc/store/v1/products?per_page=20': () => ({
+        json: [
+          {
+            id: 7,
+            name: 'Sample product',
+            is_purchasable: true,
+            is_in_stock: true,
+          },
+        ],
+      }),
+      'GET /wp-json/wc/store/v1/cart': () => ({
+        headers: { 'Cart-Token': 'cart-1' },
+        json: {},
+      }),
+      'POST /wp-json/wc/store/v1/cart/add-item': () => ({
+        json: {
+          items_count: 1,
+          totals: { total_price: '1000', currency_code: 'USD' },
+        },
+      }),
+      'POST /wp-json/wc/store/v1/checkout': () => ({
+        json: { order_id: 99, status: 'processing' },
+      }),
+      'GET /wp-login.php': () => ({
+        headers: { 'Set-Cookie': 'wordpress_test_cookie=1' },
+        text: 'login',
+      }),
+      'POST /wp-login.php': (_req, body) => {
+        const form = new URLSearchParams(body);
+        return form.get('log') === 'admin' && form.get('pwd') === password
+          ? {
+              status: 302,
+              headers: { 'Set-Cookie': loggedIn, Location: '/wp-admin/' },
+            }
+          : { text: 'wrong password' };
+      },
+      'GET /wp-admin/admin-ajax.php?action=rest-nonce': req => ({
+        status: req.headers.cookie?.includes(loggedIn) ? 200 : 403,
+        text: 'nonce-1',
+      }),
+      'GET /wp-json/wc/v3/orders/99': req => ({
+        status: req.headers['x-wp-nonce'] === 'nonce-1' ? 200 : 401,
+        json: {
+          id: 99,
+          status: 'processing',
+          payment_method: 'cod',
+          line_items: [{ product_id: 7 }],
+          total: '10.00',
+          currency: 'USD',
+        },
+      }),
+    });
+    try {
+      kubectlStub(
+        sb,
+        { url: store.url, username: 'admin', password },
+        "echo '99 processing cod'",
+      );
+      for (const u of utilities) passThrough(sb, u);
+      const r = await run(
+        '/bin/bash',
+        [path.join(scripts, 'verify-woocommerce-order.sh'), 'demo'],
+        {
+          PATH: sb.bin,
+          HOME: sb.dir,
+          TMPDIR: sb.dir,
+        },
+      );
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 0,
+        stderr: '',
+      });
+      expect(r.stdout).toMatch(/PASSED: order 99/);
+      expect(store.seen).toContain('POST /wp-login.php');
+      const calls = sb.calls();
+      expect(calls.filter(c => c[0] === 'curl').length).toBeGreaterThan(5);
+      expect(leaks(calls, [password])).toEqual([]);
+      expect(r.stdout).not.toContain(password);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('verify-medusa-order.sh logs in with the password from a file and sends the token from a file', async () => {
+    const sb = sandbox();
+    const password = secret();
+    const token = secret();
+    const email = 'admin@demo.example.com';
+    const admin = (req: http.IncomingMessage) =>
+      req.headers.authorization === `Bearer ${token}` ? 200 : 401;
+    const store = await fakeStore({
+      'GET /health': () => ({ text: 'OK' }),
+      'POST /auth/user/emailpass': (_req, body) => {
+        const { email: e, password: p } = JSON.parse(body);
+        return e === email && p === password
+          ? { json: { token } }
+          : { status: 401, json: { message: 'Invalid email or password' } };
+      },
+      'GET /admin/api-keys?type=publishable&limit=1': req => ({
+        status: admin(req),
+        json: { api_keys: [{ token: 'pk_1' }] },
+      }),
+      'GET /store/regions?limit=1': () => ({
+        json: {
+          regions: [
+            { id: 'reg_1', name: 'Europe', countries: [{ iso_2: 'dk' }] },
+          ],
+        },
+      }),
+      'GET /store/products?region_id=reg_1&limit=1&fields=*variants': () => ({
+        json: { products: [{ title: 'Shirt', variants: [{ id: 'var_1' }] }] },
+      }),
+      'POST /store/carts': () => ({ json: { cart: { id: 'cart_1' } } }),
+      'POST /store/carts/cart_1/line-items': () => ({ json: {} }),
+      'POST /store/carts/cart_1': () => ({ json: {} }),
+      'GET /store/shipping-options?cart_id=cart_1': () => ({
+        json: { shipping_options: [{ id: 'so_1' }] },
+      }),
+      'POST /store/carts/cart_1/shipping-methods': () => ({ json: {} }),
+      'POST /store/payment-collections': () => ({
+        json: { payment_collection: { id: 'pc_1' } },
+      }),
+      'POST /store/payment-collections/pc_1/payment-sessions': () => ({
+        json: {},
+      }),
+      'POST /store/carts/cart_1/complete': () => ({
+        json: { type: 'order', order: { id: 'order_1' } },
+      }),
+      'GET /admin/orders/order_1': req => ({
+        status: admin(req),
+        json: {
+          order: {
+            id: 'order_1',
+            display_id: 1,
+            status: 'pending',
+            total: 10,
+            currency_code: 'eur',
+          },
+        },
+      }),
+    });
+    try {
+      kubectlStub(sb, { url: store.url, email, password });
+      for (const u of utilities) passThrough(sb, u);
+      const r = await run(
+        '/bin/bash',
+        [path.join(scripts, 'verify-medusa-order.sh'), 'demo'],
+        {
+          PATH: sb.bin,
+          HOME: sb.dir,
+          TMPDIR: sb.dir,
+        },
+      );
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 0,
+        stderr: '',
+      });
+      expect(r.stdout).toMatch(/PASSED: order order_1/);
+      expect(store.seen).toContain('GET /admin/orders/order_1');
+      const calls = sb.calls();
+      expect(calls.filter(c => c[0] === 'curl').length).toBeGreaterThan(10);
+      expect(leaks(calls, [password, token])).toEqual([]);
+      expect(r.stdout).not.toContain(password);
+    } finally {
+      await store.close();
+    }
   });
 });
