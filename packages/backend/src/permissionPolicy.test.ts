@@ -103,7 +103,10 @@ describe('StoresPortalPolicy', () => {
     for (const claims of [adaAndTeam, root]) {
       const policy = policyFor(claims);
       expect(
-        await policy.handle({ permission: storeCredentialsRevealPermission }, ada),
+        await policy.handle(
+          { permission: storeCredentialsRevealPermission },
+          ada,
+        ),
       ).toEqual(ownedBy(claims));
     }
   });
@@ -130,7 +133,10 @@ describe('StoresPortalPolicy', () => {
       ),
     ).toEqual({ result: AuthorizeResult.DENY });
     expect(
-      await policyFor(root).handle({ permission: kubernetesProxyPermission }, ada),
+      await policyFor(root).handle(
+        { permission: kubernetesProxyPermission },
+        ada,
+      ),
     ).toEqual({ result: AuthorizeResult.ALLOW });
     expect(
       await policyFor(root).handle({ permission: kubernetesProxyPermission }),

@@ -12,12 +12,9 @@ describe('validateStoreName', () => {
     'a'.repeat(STORE_NAME_MAX_LENGTH),
     'abc--d',
     'a--b',
-  ])(
-    'accepts %s',
-    name => {
-      expect(validateStoreName(name)).toBeUndefined();
-    },
-  );
+  ])('accepts %s', name => {
+    expect(validateStoreName(name)).toBeUndefined();
+  });
 
   it.each([
     ['', /required/],
