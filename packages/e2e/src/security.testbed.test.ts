@@ -13,6 +13,8 @@ import {
   ensureTestbed,
   tokenKubeconfig,
 } from '@internal/testbed';
+import fs from 'node:fs';
+import path from 'node:path';
 import { GuestIdentity, TestbedBackend } from './backend';
 
 jest.setTimeout(10 * 60_000);
@@ -232,6 +234,24 @@ describe('a store made with the chart identities', () => {
 
     await refusalsInsideTheStoreNamespace();
 
+    // the owner reveals the shop's admin login: read on demand, never cached
+    const generated = await generatedSecrets(namespace);
+    const reveal = await fetch(
+      `${backend.baseUrl}/api/stores/stores/${store}/credentials`,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${guest.token}` },
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
+    expect(reveal.status).toBe(200);
+    expect(reveal.headers.get('cache-control')).toBe('no-store');
+    const login = await reveal.json();
+    expect(login).toMatchObject({
+      username: 'admin',
+      password: generated.get(`${store}-admin/password`),
+    });
+
     const deleted = await backend.api('DELETE', `/api/stores/stores/${store}`, {
       token: guest.token,
     });
@@ -251,31 +271,133 @@ describe('a store made with the chart identities', () => {
       },
       { timeoutMs: 4 * 60_000, intervalMs: 1000 },
     );
+
+    // after the whole lifecycle, no generated secret is in the portal's data or its log
+    expect(generated.size).toBeGreaterThanOrEqual(4);
+    const kept = [...walkFiles(backend.dir)].map(f => ({
+      file: path.relative(backend.dir, f),
+      text: fs.readFileSync(f).toString('latin1'),
+    }));
+    expect(kept.map(k => k.file)).toEqual(
+      expect.arrayContaining(['backend.log', expect.stringMatching(/stores/)]),
+    );
+    const leaks = [...generated].flatMap(([key, value]) =>
+      kept.filter(k => k.text.includes(value)).map(k => `${key} in ${k.file}`),
+    );
+    expect(leaks).toEqual([]);
   });
 });
 
+/** Every value of the Secrets the engine chart generated in a namespace, by `<secret>/<key>`. */
+async function generatedSecrets(ns: string): Promise<Map<string, string>> {
+  const list = JSON.parse(
+    await kubectl(['-n', ns, 'get', 'secrets', '-o', 'json']),
+  );
+  const values = new Map<string, string>();
+  for (const secret of list.items) {
+    // Helm's own release records are not the chart's secrets
+    if (secret.type !== 'Opaque') continue;
+    for (const [key, value] of Object.entries<string>(secret.data ?? {})) {
+      const text = Buffer.from(value, 'base64').toString('utf8');
+      // names and URLs are not secret; generated values are long random strings
+      if (text.length >= 16 && /^[A-Za-z0-9]+$/.test(text)) {
+        values.set(`${secret.metadata.name}/${key}`, text);
+      }
+    }
+  }
+  return values;
+}
+
+function* walkFiles(dir: string): Generator<string> {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walkFiles(full);
+    else yield full;
+  }
+}
+
 /** What the stores backend's identity may not do even inside a store namespace. */
 async function refusalsInsideTheStoreNamespace() {
-  const privileged = await refused(
+  // no pod of its own at all...
+  const direct = await refused(
     asStores,
     ['create', '-f', '-'],
-    pod('privileged', {
-      containers: [
-        { name: 'x', image: 'busybox', securityContext: { privileged: true } },
-      ],
-    }),
+    pod('direct', { containers: [{ name: 'x', image: 'busybox' }] }),
   );
-  expect(privileged).toMatch(/violates PodSecurity "restricted/);
-
-  const hostPath = await refused(
+  expect(direct).toMatch(/cannot create resource "pods"/);
+  // ...and a workload that asks for a privileged, hostPath pod gets no pod: Pod Security
+  // "restricted" refuses it when the ReplicaSet controller tries
+  const deployment = await kubectlAs(
     asStores,
     ['create', '-f', '-'],
-    pod('host-path', {
-      containers: [{ name: 'x', image: 'busybox' }],
-      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'escape', namespace },
+      spec: {
+        selector: { matchLabels: { app: 'escape' } },
+        template: {
+          metadata: { labels: { app: 'escape' } },
+          spec: {
+            containers: [
+              {
+                name: 'x',
+                image: 'busybox',
+                securityContext: { privileged: true },
+                volumeMounts: [{ name: 'root', mountPath: '/host' }],
+              },
+            ],
+            volumes: [{ name: 'root', hostPath: { path: '/' } }],
+          },
+        },
+      },
     }),
   );
-  expect(hostPath).toMatch(/violates PodSecurity "restricted.*hostPath/s);
+  expect(deployment.code).toBe(0);
+  expect(deployment.stderr).toMatch(/would violate PodSecurity "restricted/);
+  const failure = await backend.waitFor(
+    'the ReplicaSet to be refused its pod',
+    async () => {
+      const rs = JSON.parse(
+        await kubectl([
+          '-n',
+          namespace,
+          'get',
+          'replicasets',
+          '-l',
+          'app=escape',
+          '-o',
+          'json',
+        ]),
+      );
+      const condition = rs.items[0]?.status?.conditions?.find(
+        (c: any) => c.type === 'ReplicaFailure',
+      );
+      return condition?.message as string | undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  );
+  expect(failure).toMatch(/violates PodSecurity "restricted/);
+  expect(failure).toMatch(/privileged/);
+  expect(failure).toMatch(/hostPath/);
+  const pods = await kubectl([
+    '-n',
+    namespace,
+    'get',
+    'pods',
+    '-l',
+    'app=escape',
+    '-o',
+    'name',
+  ]);
+  expect(pods.trim()).toBe('');
+  await kubectlAs(asStores, [
+    '-n',
+    namespace,
+    'delete',
+    'deployment',
+    'escape',
+  ]);
 
   const relabel = await refused(asStores, [
     'label',
