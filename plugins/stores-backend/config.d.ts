@@ -123,8 +123,34 @@ export interface Config {
       maxStoresPerUser?: number;
       /** Stores a user may create within `createWindow`. Default 10. */
       maxCreatesPerWindow?: number;
-      /** The window of `maxCreatesPerWindow`. Default 1 hour. */
+      /** The window of `maxCreatesPerWindow` and `maxDryRunsPerWindow`. Default 1 hour. */
       createWindow?: HumanDuration | string;
+      /**
+       * Dry runs (`POST /stores?dryRun=true`, which render the chart with helm) a user may
+       * make within `createWindow`; 429 beyond. Default 60.
+       */
+      maxDryRunsPerWindow?: number;
+      /**
+       * Dry runs rendering at once per backend replica, for all users together; more
+       * at the same moment get 429 instead of waiting. Default 2.
+       */
+      dryRunConcurrency?: number;
     };
+
+    /**
+     * Who sees a store in lists and its summary: `owners` (its owners, the user or one
+     * of their groups, and admins) or `all` (every signed-in user). A store's failure
+     * detail and timeline are for its owners and admins either way. Applied by the
+     * portal's permission policy. Default `owners`.
+     */
+    visibility?: 'owners' | 'all';
+
+    /**
+     * Names no store may take, because `<name>.<baseDomain>` would pass for one of the
+     * organisation's own hosts. Replaces the default list (www, api, admin, portal,
+     * mail, smtp, auth, login, sso, status, cdn, kubernetes, localhost and the like;
+     * see `DEFAULT_RESERVED_NAMES` in src/config.ts).
+     */
+    reservedNames?: string[];
   };
 }

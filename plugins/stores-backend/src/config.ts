@@ -41,8 +41,55 @@ export interface StoresSettings {
     maxStoresPerUser: number;
     maxCreatesPerWindow: number;
     createWindowMs: number;
+    maxDryRunsPerWindow: number;
+    dryRunConcurrency: number;
   };
+  /** Names no store may take, as they would pass for the organisation's own hosts. */
+  reservedNames: string[];
 }
+
+/** The default of `stores.reservedNames`: host names people take for infrastructure. */
+export const DEFAULT_RESERVED_NAMES = [
+  'www',
+  'api',
+  'admin',
+  'administrator',
+  'root',
+  'portal',
+  'mail',
+  'email',
+  'smtp',
+  'imap',
+  'pop',
+  'ftp',
+  'ns1',
+  'ns2',
+  'dns',
+  'cdn',
+  'static',
+  'assets',
+  'status',
+  'auth',
+  'login',
+  'sso',
+  'oauth',
+  'account',
+  'accounts',
+  'billing',
+  'payment',
+  'payments',
+  'security',
+  'support',
+  'help',
+  'app',
+  'dashboard',
+  'backstage',
+  'kubernetes',
+  'default',
+  'kube-system',
+  'kube-public',
+  'localhost',
+];
 
 const DEFAULT_BASE_DOMAIN = '127.0.0.1.nip.io';
 
@@ -112,6 +159,13 @@ export function readStoresSettings(root: Config): StoresSettings {
       'stores.provisioning.concurrency must be a positive integer',
     );
   }
+  const dryRunConcurrency =
+    config?.getOptionalNumber('limits.dryRunConcurrency') ?? 2;
+  if (!Number.isInteger(dryRunConcurrency) || dryRunConcurrency < 1) {
+    throw new Error(
+      'stores.limits.dryRunConcurrency must be a positive integer',
+    );
+  }
 
   return {
     clusters,
@@ -144,6 +198,12 @@ export function readStoresSettings(root: Config): StoresSettings {
       createWindowMs: durationToMilliseconds(
         duration(config, 'limits.createWindow', { hours: 1 }),
       ),
+      maxDryRunsPerWindow:
+        config?.getOptionalNumber('limits.maxDryRunsPerWindow') ?? 60,
+      dryRunConcurrency,
     },
+    reservedNames: (
+      config?.getOptionalStringArray('reservedNames') ?? DEFAULT_RESERVED_NAMES
+    ).map(n => n.toLocaleLowerCase('en-US')),
   };
 }

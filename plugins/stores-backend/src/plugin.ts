@@ -108,7 +108,12 @@ export const storesPlugin = createBackendPlugin({
           engines: engineRegistry,
           clusters,
           provisioner,
+          // read from the Secret the store's engine names, on demand
+          credentials: {
+            read: store => provisioner.readAdminCredentials(store),
+          },
           limits: settings.limits,
+          reservedNames: settings.reservedNames,
           metrics,
           onChange: () => reconciler.trigger(),
         });

@@ -1,9 +1,16 @@
 import {
+  BackstageCredentials,
+  BackstageUserPrincipal,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   mockErrorHandler,
   mockServices,
+  TestDatabaseId,
   TestDatabases,
 } from '@backstage/backend-test-utils';
+import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import Ajv from 'ajv';
 import express from 'express';
@@ -16,7 +23,6 @@ import { StoresDatabase } from './database/StoresDatabase';
 import { wooCommerceEngine } from './engines/engineModules';
 import { ClusterRegistry, EngineRegistry } from './provisioning/registries';
 import { StoreCluster } from './provisioning/StoreCluster';
-import { StoreProvisioner } from './provisioning/StoreProvisioner';
 import { createRouter } from './router';
 import { StoresService } from './service/StoresService';
 
@@ -63,20 +69,51 @@ function expectDocumented(
   }
 }
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 const ada = mockCredentials.user.header('user:default/ada');
 const bob = mockCredentials.user.header('user:default/bob');
+
+/** Ada is in the shop team; Bob in no group. */
+const groups: Record<string, string[]> = {
+  'user:default/ada': ['group:default/shop-team'],
+};
+const userInfo: UserInfoService = {
+  async getUserInfo(credentials) {
+    const { userEntityRef } = (
+      credentials as BackstageCredentials<BackstageUserPrincipal>
+    ).principal;
+    return {
+      userEntityRef,
+      ownershipEntityRefs: [userEntityRef, ...(groups[userEntityRef] ?? [])],
+    };
+  },
+};
 
 const limits: StoresSettings['limits'] = {
   maxStoresPerUser: 3,
   maxCreatesPerWindow: 5,
   createWindowMs: 60 * 60_000,
+  maxDryRunsPerWindow: 10,
+  dryRunConcurrency: 2,
+};
+
+/** A fake of the Kubernetes side, which the test bed tests cover for real. */
+const fakeCredentials = {
+  read: jest.fn(async (store: Store) => ({
+    username: 'admin',
+    password: `secret-of-${store.name}`,
+  })),
 };
 
 async function setup(
-  options: { limits?: Partial<StoresSettings['limits']>; deny?: string[] } = {},
+  options: {
+    limits?: Partial<StoresSettings['limits']>;
+    deny?: string[];
+    databaseId?: TestDatabaseId;
+    render?: () => Promise<Array<{ kind: string; name: string }>>;
+  } = {},
 ) {
-  const knex = await databases.init('SQLITE_3');
+  const knex = await databases.init(options.databaseId ?? 'SQLITE_3');
   await knex.migrate.latest({ directory: StoresDatabase.migrationsDirectory });
   const database = new StoresDatabase(knex);
   const engines = new EngineRegistry([wooCommerceEngine], {
@@ -90,11 +127,13 @@ async function setup(
   ]);
   // Rendering needs helm and a chart; the integration tests cover it for real.
   const provisioner = {
-    render: jest.fn(async () => [
-      { kind: 'Deployment', name: 'shop-wordpress' },
-    ]),
-  } as unknown as StoreProvisioner;
-  const denied = new Set(options.deny ?? []);
+    render: jest.fn(
+      options.render ??
+        (async () => [{ kind: 'Deployment', name: 'shop-wordpress' }]),
+    ),
+  };
+  // The any-owner permission is for admins; ordinary callers do not have it.
+  const denied = new Set(options.deny ?? ['stores.store.create.any-owner']);
   const permissions = mockServices.permissions.mock({
     authorize: async requests =>
       requests.map(r => ({
@@ -116,22 +155,31 @@ async function setup(
     engines,
     clusters,
     provisioner,
+    credentials: fakeCredentials,
     limits: { ...limits, ...options.limits },
+    reservedNames: ['www', 'admin'],
     onChange,
   });
   const auditor = mockServices.auditor.mock();
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),
-    userInfo: mockServices.userInfo(),
+    userInfo,
     auditor,
     service,
     engines,
   });
   const app = express().use(router).use(mockErrorHandler());
-  return { app, database, onChange, auditor };
+  return { app, database, onChange, auditor, provisioner, knex };
 }
 
 const shop = { name: 'shop', engine: 'woocommerce' };
+
+async function waitFor(condition: () => boolean) {
+  for (let i = 0; i < 500 && !condition(); i++) {
+    await new Promise(r => setTimeout(r, 10));
+  }
+  expect(condition()).toBe(true);
+}
 
 async function makeFailed(database: StoresDatabase, id: string) {
   await database.claim(id, {
@@ -244,6 +292,26 @@ describe('createRouter', () => {
     [
       { name: 'shop', engine: 'woocommerce', owner: 'group:default/' },
       /Invalid owner/,
+    ],
+    [
+      { name: 'shop', engine: 'woocommerce', owner: 'component:default/web' },
+      /Owner must be a user or a group, like group:default\/shop-team; 'component:default\/web' is a component/,
+    ],
+    [
+      {
+        name: 'shop',
+        engine: 'woocommerce',
+        owner: `group:default/${'a'.repeat(250)}`,
+      },
+      /Owner must be an entity ref of at most 255 characters, got 264/,
+    ],
+    [
+      { name: 'xn--80ak6aa92e', engine: 'woocommerce' },
+      /must not have '--' as its third and fourth characters/,
+    ],
+    [
+      { name: 'admin', engine: 'woocommerce' },
+      /Store name 'admin' is reserved/,
     ],
     [
       { name: 'shop', engine: 'woocommerce', colour: 'red' },
@@ -464,6 +532,339 @@ describe('createRouter', () => {
     expect(bad.body.error.message).toBe(
       'limit must be an integer from 1 to 500',
     );
+  });
+
+  describe('owner', () => {
+    it('may be the caller or one of their groups', async () => {
+      const { app } = await setup();
+      for (const [name, owner, expected] of [
+        ['a', undefined, 'user:default/ada'],
+        ['b', 'user:default/Ada', 'user:default/ada'],
+        ['c', 'shop-team', 'group:default/shop-team'],
+      ]) {
+        const res = await request(app)
+          .post('/stores')
+          .set('Authorization', ada)
+          .send({ name, engine: 'woocommerce', owner });
+        expect(res.status).toBe(201);
+        expect(res.body.owner).toBe(expected);
+      }
+    });
+
+    it.each([
+      ['group:default/shop-team'],
+      ['user:default/ada'],
+      ['group:default/admins'],
+    ])(
+      'is refused with 403 when %s is not the caller nor one of their groups',
+      async owner => {
+        const { app, onChange } = await setup();
+        for (const dryRun of ['false', 'true']) {
+          const res = await request(app)
+            .post(`/stores?dryRun=${dryRun}`)
+            .set('Authorization', bob)
+            .send({ ...shop, owner });
+          expect(res.status).toBe(403);
+          expectDocumented(res, 'post', '/stores');
+          expect(res.body.error.message).toBe(
+            `You may not make ${owner} the owner of a store; the owner must be you or one of your groups: user:default/bob`,
+          );
+        }
+        const list = await request(app)
+          .get('/stores')
+          .set('Authorization', ada);
+        expect(list.body.totalCount).toBe(0);
+        expect(onChange).not.toHaveBeenCalled();
+      },
+    );
+
+    it('may be anyone for a caller with the any-owner permission', async () => {
+      const { app } = await setup({ deny: [] });
+      const res = await request(app)
+        .post('/stores')
+        .set('Authorization', bob)
+        .send({ ...shop, owner: 'group:default/shop-team' });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        owner: 'group:default/shop-team',
+        requestedBy: 'user:default/bob',
+      });
+    });
+  });
+
+  describe('detail and timeline', () => {
+    it('are hidden from those who may see a store but not its detail', async () => {
+      const { app, database } = await setup({
+        deny: ['stores.store.create.any-owner', 'stores.store.details.read'],
+      });
+      const created = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      await makeFailed(database, created.body.id);
+
+      const one = await request(app)
+        .get('/stores/shop')
+        .set('Authorization', bob);
+      expect(one.status).toBe(200);
+      expectDocumented(one, 'get', '/stores/{name}');
+      expect(one.body.status).toBe('failed');
+      expect(one.body).not.toHaveProperty('statusReason');
+
+      const list = await request(app).get('/stores').set('Authorization', bob);
+      expect(list.body.items).toHaveLength(1);
+      expect(list.body.items[0]).not.toHaveProperty('statusReason');
+
+      const events = await request(app)
+        .get('/stores/shop/events')
+        .set('Authorization', bob);
+      expect(events.status).toBe(403);
+      expectDocumented(events, 'get', '/stores/{name}/events');
+      expect(events.body.error.message).toBe(
+        "Only the owners of store 'shop' and admins can see its timeline",
+      );
+    });
+
+    it('are shown to those who may read them', async () => {
+      const { app, database } = await setup();
+      const created = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      await makeFailed(database, created.body.id);
+      const one = await request(app)
+        .get('/stores/shop')
+        .set('Authorization', ada);
+      expect(one.body.statusReason).toBe('helm upgrade failed');
+    });
+  });
+
+  describe('credentials', () => {
+    async function readyStore(app: express.Express, database: StoresDatabase) {
+      const created = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      await database.claim(created.body.id, {
+        from: 'requested',
+        to: 'provisioning',
+        owner: 'test',
+        leaseMs: 1000,
+      });
+      await database.transition(created.body.id, {
+        from: 'provisioning',
+        to: 'ready',
+        leaseOwner: 'test',
+        patch: { adminUrl: 'http://shop.example.test/wp-admin' },
+      });
+    }
+
+    beforeEach(() => fakeCredentials.read.mockClear());
+
+    it('are revealed to an owner, uncached and audited without the values', async () => {
+      const { app, database, auditor } = await setup();
+      await readyStore(app, database);
+      const res = await request(app)
+        .post('/stores/shop/credentials')
+        .set('Authorization', ada);
+      expect(res.status).toBe(200);
+      expectDocumented(res, 'post', '/stores/{name}/credentials');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({
+        username: 'admin',
+        password: 'secret-of-shop',
+        adminUrl: 'http://shop.example.test/wp-admin',
+      });
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'store-credentials-reveal',
+          severityLevel: 'high',
+          meta: { name: 'shop' },
+        }),
+      );
+      const event = await auditor.createEvent.mock.results[0].value;
+      expect(event.success).toHaveBeenCalledWith();
+    });
+
+    it('are refused with 403 to a non-owner who can see the store', async () => {
+      const { app, database, auditor } = await setup({
+        deny: [
+          'stores.store.create.any-owner',
+          'stores.store.credentials.reveal',
+        ],
+      });
+      await readyStore(app, database);
+      const res = await request(app)
+        .post('/stores/shop/credentials')
+        .set('Authorization', bob);
+      expect(res.status).toBe(403);
+      expectDocumented(res, 'post', '/stores/{name}/credentials');
+      expect(res.body.error.message).toBe(
+        "Only the owners of store 'shop' can see its admin credentials",
+      );
+      expect(fakeCredentials.read).not.toHaveBeenCalled();
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: 'store-credentials-reveal' }),
+      );
+    });
+
+    it('are not found for a caller who cannot see the store', async () => {
+      const { app, database } = await setup({
+        deny: ['stores.store.create.any-owner', 'stores.store.read'],
+      });
+      await readyStore(app, database);
+      const res = await request(app)
+        .post('/stores/shop/credentials')
+        .set('Authorization', bob);
+      expect(res.status).toBe(404);
+      expectDocumented(res, 'post', '/stores/{name}/credentials');
+      expect(fakeCredentials.read).not.toHaveBeenCalled();
+    });
+
+    it('are refused with 409 until the store is ready', async () => {
+      const { app } = await setup();
+      await request(app).post('/stores').set('Authorization', ada).send(shop);
+      const res = await request(app)
+        .post('/stores/shop/credentials')
+        .set('Authorization', ada);
+      expect(res.status).toBe(409);
+      expectDocumented(res, 'post', '/stores/{name}/credentials');
+      expect(res.body.error.message).toBe(
+        "Store 'shop' is requested; its credentials can be revealed once it is ready",
+      );
+      expect(fakeCredentials.read).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('dry runs', () => {
+    it('count toward a per-user limit', async () => {
+      const { app, provisioner } = await setup({
+        limits: { maxDryRunsPerWindow: 2 },
+      });
+      const dryRun = (who: string) =>
+        request(app)
+          .post('/stores?dryRun=true')
+          .set('Authorization', who)
+          .send(shop);
+      expect((await dryRun(ada)).status).toBe(200);
+      expect((await dryRun(ada)).status).toBe(200);
+      const res = await dryRun(ada);
+      expect(res.status).toBe(429);
+      expectDocumented(res, 'post', '/stores');
+      expect(res.body.error.message).toBe(
+        'You made 2 dry runs in the last 60 minutes, the limit; try again later',
+      );
+      expect(provisioner.render).toHaveBeenCalledTimes(2);
+      expect((await dryRun(bob)).status).toBe(200);
+    });
+
+    it('render a few at a time and refuse the rest of a flood with 429', async () => {
+      let running = 0;
+      let most = 0;
+      let release!: () => void;
+      const gate = new Promise<void>(resolve => {
+        release = resolve;
+      });
+      const { app, provisioner } = await setup({
+        limits: { dryRunConcurrency: 2, maxDryRunsPerWindow: 100 },
+        render: async () => {
+          running++;
+          most = Math.max(most, running);
+          await gate;
+          running--;
+          return [];
+        },
+      });
+      const answered: number[] = [];
+      const flood = Array.from({ length: 8 }, (_, i) =>
+        request(app)
+          .post('/stores?dryRun=true')
+          .set('Authorization', i % 2 ? ada : bob)
+          .send(shop)
+          .then(res => {
+            answered.push(res.status);
+            return res;
+          }),
+      );
+      // While two render, the other six are refused at once, not queued.
+      await waitFor(() => answered.length === 6);
+      expect(answered).toEqual(Array(6).fill(429));
+      expect(provisioner.render).toHaveBeenCalledTimes(2);
+      release();
+      const responses = await Promise.all(flood);
+      expect(answered.slice(6)).toEqual([200, 200]);
+      expect(most).toBe(2);
+      const tooMany = responses.find(r => r.status === 429)!;
+      expectDocumented(tooMany, 'post', '/stores');
+      expect(tooMany.body.error.message).toBe(
+        'Too many dry runs are running right now; try again in a few seconds',
+      );
+    });
+  });
+
+  describe.each(databases.eachSupportedId())('limits on %s', databaseId => {
+    it('hold for 20 concurrent creates by one user', async () => {
+      const { app } = await setup({
+        databaseId,
+        limits: { maxStoresPerUser: 3, maxCreatesPerWindow: 100 },
+      });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request(app)
+            .post('/stores')
+            .set('Authorization', ada)
+            .send({ name: `shop-${i}`, engine: 'woocommerce' }),
+        ),
+      );
+      const statuses = responses.map(r => r.status);
+      expect(statuses.filter(s => s === 201)).toHaveLength(3);
+      expect(statuses.filter(s => s === 403)).toHaveLength(17);
+      const list = await request(app).get('/stores').set('Authorization', ada);
+      expect(list.body.totalCount).toBe(3);
+    });
+
+    it('hold the creation rate for 20 concurrent creates by one user', async () => {
+      const { app, database } = await setup({
+        databaseId,
+        limits: { maxStoresPerUser: 100, maxCreatesPerWindow: 4 },
+      });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request(app)
+            .post('/stores')
+            .set('Authorization', ada)
+            .send({ name: `shop-${i}`, engine: 'woocommerce' }),
+        ),
+      );
+      const statuses = responses.map(r => r.status);
+      expect(statuses.filter(s => s === 201)).toHaveLength(4);
+      expect(statuses.filter(s => s === 429)).toHaveLength(16);
+      expect(
+        await database.countStoresRequestedSince(
+          'user:default/ada',
+          new Date(0),
+        ),
+      ).toBe(4);
+    });
+
+    it('count dry runs exactly under concurrency', async () => {
+      const { app, provisioner } = await setup({
+        databaseId,
+        limits: { maxDryRunsPerWindow: 5, dryRunConcurrency: 20 },
+      });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          request(app)
+            .post('/stores?dryRun=true')
+            .set('Authorization', ada)
+            .send(shop),
+        ),
+      );
+      const statuses = responses.map(r => r.status);
+      expect(statuses.filter(s => s === 200)).toHaveLength(5);
+      expect(statuses.filter(s => s === 429)).toHaveLength(15);
+      expect(provisioner.render).toHaveBeenCalledTimes(5);
+    });
   });
 
   it('documents exactly the routes it serves', async () => {

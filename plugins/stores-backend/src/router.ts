@@ -14,7 +14,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EngineRegistry } from './provisioning/registries';
-import { StoresService } from './service/StoresService';
+import { StoresCaller, StoresService } from './service/StoresService';
 
 /** Reads a query parameter that may be repeated or comma separated. */
 function listParam(value: unknown): string[] | undefined {
@@ -74,23 +74,26 @@ export async function createRouter(options: {
 
   const caller = (req: Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const user = async (req: Request) => {
+  const user = async (req: Request): Promise<StoresCaller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { userEntityRef } = await userInfo.getUserInfo(credentials);
-    return { credentials, userEntityRef };
+    const { userEntityRef, ownershipEntityRefs } = await userInfo.getUserInfo(
+      credentials,
+    );
+    return { credentials, userEntityRef, ownershipEntityRefs };
   };
 
-  /** Runs a change through the auditor: one event, then success or failure. */
+  /** Runs an action through the auditor: one event, then success or failure. */
   async function audited<T>(
     req: Request,
     eventId: string,
     meta: Record<string, string | undefined>,
     fn: () => Promise<T>,
+    severityLevel: 'medium' | 'high' = 'medium',
   ): Promise<T> {
     const event = await auditor.createEvent({
       eventId,
       request: req,
-      severityLevel: 'medium',
+      severityLevel,
       meta: JSON.parse(JSON.stringify(meta)),
     });
     try {
@@ -145,11 +148,9 @@ export async function createRouter(options: {
   router.post('/stores', async (req, res) => {
     // The service checks name, engine, plan, owner and cluster with domain messages.
     const body = parseBody(createStoreBody, req.body) as CreateStoreRequest;
-    const { credentials, userEntityRef } = await user(req);
+    const requester = await user(req);
     if (req.query.dryRun === 'true') {
-      res.json(
-        await service.dryRunCreate(body, { credentials, userEntityRef }),
-      );
+      res.json(await service.dryRunCreate(body, requester));
       return;
     }
     const idempotencyKey = req.header('Idempotency-Key') || undefined;
@@ -160,12 +161,7 @@ export async function createRouter(options: {
       req,
       'store-create',
       { name: body.name, engine: body.engine, idempotencyKey },
-      () =>
-        service.createStore(body, {
-          credentials,
-          userEntityRef,
-          idempotencyKey,
-        }),
+      () => service.createStore(body, requester, { idempotencyKey }),
     );
     res.status(created ? 201 : 200).json(store);
   });
@@ -178,6 +174,21 @@ export async function createRouter(options: {
     res.json({
       items: await service.listEvents(req.params.name, await caller(req)),
     });
+  });
+
+  // A person's own shop password: for a signed-in owner only (never a service), never
+  // cached, and audited without the value.
+  router.post('/stores/:name/credentials', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const { credentials } = await user(req);
+    const revealed = await audited(
+      req,
+      'store-credentials-reveal',
+      { name: req.params.name },
+      () => service.revealCredentials(req.params.name, credentials),
+      'high',
+    );
+    res.json(revealed);
   });
 
   router.delete('/stores/:name', async (req, res) => {

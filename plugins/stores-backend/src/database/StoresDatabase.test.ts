@@ -40,11 +40,50 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('stores')).toBe(true);
     expect(await knex.schema.hasTable('store_events')).toBe(true);
+    expect(await knex.schema.hasTable('stores_user_limits')).toBe(true);
     await knex.migrate.rollback({ directory }, true);
     expect(await knex.schema.hasTable('stores')).toBe(false);
     expect(await knex.schema.hasTable('store_events')).toBe(false);
+    expect(await knex.schema.hasTable('stores_user_limits')).toBe(false);
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('stores')).toBe(true);
+  });
+
+  it('checks usage and records a store as one step, for 20 at once', async () => {
+    const [, db] = await migrated(id);
+    const seen: number[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        db.insertStore(newStore(`shop-${i}`), accepted, {
+          since: new Date(0),
+          check: usage => {
+            seen.push(usage.liveStores);
+            if (usage.liveStores >= 3) throw new Error('over quota');
+          },
+        }),
+      ),
+    );
+    expect(results.filter(r => r.status === 'fulfilled').length).toBe(3);
+    // Each check saw the stores recorded before it: 0, 1, 2, then 3 for the rest.
+    expect(seen).toEqual([0, 1, 2, ...Array(17).fill(3)]);
+    expect(await db.countLiveStoresRequestedBy('user:default/ada')).toBe(3);
+  });
+
+  it('counts dry runs per user in a window, 20 at once', async () => {
+    const [, db] = await migrated(id);
+    const counted = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        db.countDryRun('user:default/ada', { max: 4, windowMs: 60_000 }),
+      ),
+    );
+    expect(counted.filter(Boolean)).toHaveLength(4);
+    expect(
+      await db.countDryRun('user:default/bob', { max: 4, windowMs: 60_000 }),
+    ).toBe(true);
+    // A window that has passed starts again.
+    expect(
+      await db.countDryRun('user:default/ada', { max: 4, windowMs: 0 }),
+    ).toBe(true);
   });
 
   it('records a store with its first event', async () => {

@@ -89,6 +89,20 @@ export interface NewStore {
   idempotencyKey?: string;
 }
 
+/** What a user has, as counted for the per-user limits. */
+export interface UserUsage {
+  /** Stores requested by the user that are not deleted. */
+  liveStores: number;
+  /** Stores requested by the user since the start of the rate-limit window. */
+  createdSince: number;
+}
+
+/** Checks a user's usage before a store is recorded; throws to refuse it. */
+export interface UsageCheck {
+  since: Date;
+  check(usage: UserUsage): void;
+}
+
 /** Who works on a store and until when. */
 export interface StoreLease {
   leaseOwner?: string;
@@ -292,33 +306,78 @@ export class StoresDatabase {
   }
 
   /**
-   * Records a requested store with its first event, in one transaction.
-   * A live store of the same name is a conflict.
+   * Runs `fn` in a transaction that holds the lock of the user's limits row, so
+   * one user's limited writes happen one after another. PostgreSQL locks the row
+   * (`FOR UPDATE`); SQLite has one writer and knex one connection for it, so a
+   * transaction there runs alone anyway.
    */
-  async insertStore(store: NewStore, event: NewStoreEvent): Promise<Store> {
+  private async withUserLock<T>(
+    userRef: string,
+    fn: (tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async tx => {
+      await tx('stores_user_limits')
+        .insert({ user_ref: userRef, dry_runs_in_window: 0 })
+        .onConflict('user_ref')
+        .ignore();
+      await tx('stores_user_limits')
+        .where({ user_ref: userRef })
+        .forUpdate()
+        .first();
+      return fn(tx);
+    });
+  }
+
+  /**
+   * Records a requested store with its first event, in one transaction.
+   * A live store of the same name is a conflict. With `limits`, the requester's
+   * usage is counted and checked in that transaction under the user's lock, so
+   * concurrent requests cannot all pass a check that only one of them should.
+   */
+  async insertStore(
+    store: NewStore,
+    event: NewStoreEvent,
+    limits?: UsageCheck,
+  ): Promise<Store> {
     const now = new Date();
-    try {
-      await this.db.transaction(async tx => {
-        await tx<StoreRow>('stores').insert({
-          id: store.id,
-          name: store.name,
-          active_name: store.name,
-          engine: store.engine,
-          owner: store.owner,
-          requested_by: store.requestedBy,
-          plan: store.plan,
-          cluster: store.cluster,
-          namespace: store.namespace,
-          status: 'requested',
-          generation: 1,
-          observed_generation: 0,
-          idempotency_key: store.idempotencyKey ?? null,
-          created_at: now,
-          updated_at: now,
-          status_changed_at: now,
+    const write = async (tx: Knex.Transaction) => {
+      if (limits) {
+        limits.check({
+          liveStores: await this.countLiveStoresRequestedBy(
+            store.requestedBy,
+            tx,
+          ),
+          createdSince: await this.countStoresRequestedSince(
+            store.requestedBy,
+            limits.since,
+            tx,
+          ),
         });
-        await tx('store_events').insert(eventRow(store.id, event, now));
+      }
+      await tx<StoreRow>('stores').insert({
+        id: store.id,
+        name: store.name,
+        active_name: store.name,
+        engine: store.engine,
+        owner: store.owner,
+        requested_by: store.requestedBy,
+        plan: store.plan,
+        cluster: store.cluster,
+        namespace: store.namespace,
+        status: 'requested',
+        generation: 1,
+        observed_generation: 0,
+        idempotency_key: store.idempotencyKey ?? null,
+        created_at: now,
+        updated_at: now,
+        status_changed_at: now,
       });
+      await tx('store_events').insert(eventRow(store.id, event, now));
+    };
+    try {
+      await (limits
+        ? this.withUserLock(store.requestedBy, write)
+        : this.db.transaction(write));
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
@@ -487,9 +546,46 @@ export class StoresDatabase {
     }));
   }
 
+  /**
+   * Counts a dry run of a user against `max` per window of `windowMs`, under the
+   * user's lock. Returns false, counting nothing, when the window is full.
+   */
+  async countDryRun(
+    userRef: string,
+    options: { max: number; windowMs: number },
+  ): Promise<boolean> {
+    return this.withUserLock(userRef, async tx => {
+      const row = await tx('stores_user_limits')
+        .where({ user_ref: userRef })
+        .first();
+      const now = new Date();
+      const started = row.dry_runs_window_started_at
+        ? new Date(row.dry_runs_window_started_at).getTime()
+        : undefined;
+      if (
+        started === undefined ||
+        started + options.windowMs <= now.getTime()
+      ) {
+        if (options.max < 1) return false;
+        await tx('stores_user_limits')
+          .where({ user_ref: userRef })
+          .update({ dry_runs_window_started_at: now, dry_runs_in_window: 1 });
+        return true;
+      }
+      if (Number(row.dry_runs_in_window) >= options.max) return false;
+      await tx('stores_user_limits')
+        .where({ user_ref: userRef })
+        .increment('dry_runs_in_window', 1);
+      return true;
+    });
+  }
+
   /** Live stores requested by a user, for the per-user quota. */
-  async countLiveStoresRequestedBy(requestedBy: string): Promise<number> {
-    const [{ count }] = await this.db('stores')
+  async countLiveStoresRequestedBy(
+    requestedBy: string,
+    db: Knex = this.db,
+  ): Promise<number> {
+    const [{ count }] = await db('stores')
       .where({ requested_by: requestedBy })
       .whereNotNull('active_name')
       .count({ count: '*' });
@@ -500,8 +596,9 @@ export class StoresDatabase {
   async countStoresRequestedSince(
     requestedBy: string,
     since: Date,
+    db: Knex = this.db,
   ): Promise<number> {
-    const [{ count }] = await this.db('stores')
+    const [{ count }] = await db('stores')
       .where({ requested_by: requestedBy })
       .andWhere('created_at', '>=', since)
       .count({ count: '*' });

@@ -13,16 +13,24 @@ import {
 import {
   AuthorizeResult,
   PermissionCriteria,
+  PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  createConditionAuthorizer,
+  createConditionTransformer,
+} from '@backstage/plugin-permission-node';
 import {
   CreateStoreRequest,
   STORE_PLANS,
   Store,
+  StoreEvent,
   StoreList,
   StorePlan,
+  storeCreateAnyOwnerPermission,
   storeCreatePermission,
+  storeCredentialsRevealPermission,
   storeDeletePermission,
+  storeDetailsReadPermission,
   storeNamespace,
   storeReadPermission,
   validateStoreName,
@@ -33,16 +41,30 @@ import {
 } from '@stores-for-backstage/plugin-stores-node';
 import { randomUUID } from 'node:crypto';
 import { StoresSettings } from '../config';
-import { ListStoresOptions, StoresDatabase } from '../database/StoresDatabase';
+import {
+  ListStoresOptions,
+  StoresDatabase,
+  UserUsage,
+} from '../database/StoresDatabase';
 import { StoresMetrics } from '../metrics';
 import { ClusterRegistry, EngineRegistry } from '../provisioning/registries';
 import { StoreProvisioner } from '../provisioning/StoreProvisioner';
+import { ConcurrencyLimit } from './ConcurrencyLimit';
+import {
+  StoreCredentials,
+  StoreCredentialsReader,
+} from './StoreCredentialsReader';
+
+/** The longest owner entity ref; the owner column holds 255 characters. */
+export const OWNER_REF_MAX_LENGTH = 255;
 
 /** Too many stores created in a short time: 429. */
 export class RateLimitError extends CustomErrorBase {
   name = 'RateLimitError';
   statusCode = 429;
 }
+
+const windowMinutes = (ms: number) => Math.round(ms / 60_000);
 
 /** What a dry run says it would create. */
 export interface StoreDryRun {
@@ -51,9 +73,56 @@ export interface StoreDryRun {
   message: string;
 }
 
+/** A signed-in user calling the API. */
+export interface StoresCaller {
+  credentials: BackstageCredentials;
+  userEntityRef: string;
+  /** The user and the groups they belong to, as the identity tells. */
+  ownershipEntityRefs: string[];
+}
+
+/** What an owner learns when revealing a store's credentials. */
+export interface RevealedStoreCredentials extends StoreCredentials {
+  adminUrl?: string;
+}
+
 const transformConditions = createConditionTransformer(
   Object.values(storePermissionRules),
 );
+const isAllowedFor = createConditionAuthorizer(
+  Object.values(storePermissionRules),
+);
+
+const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
+
+/** Checks an owner entity ref and returns it in the form stored; throws InputError. */
+function parseOwner(raw: string): string {
+  const tooLong = `Owner must be an entity ref of at most ${OWNER_REF_MAX_LENGTH} characters`;
+  if (raw.length > OWNER_REF_MAX_LENGTH) {
+    throw new InputError(`${tooLong}, got ${raw.length}`);
+  }
+  let owner: string;
+  try {
+    const ref = parseEntityRef(raw, {
+      defaultKind: 'group',
+      defaultNamespace: 'default',
+    });
+    if (!['user', 'group'].includes(lower(ref.kind))) {
+      throw new InputError(
+        `Owner must be a user or a group, like group:default/shop-team; '${raw}' is a ${ref.kind}`,
+      );
+    }
+    // Lower case like the ownership refs of identities, so owner checks match.
+    owner = lower(stringifyEntityRef(ref));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`Invalid owner '${raw}': ${(error as Error).message}`);
+  }
+  if (owner.length > OWNER_REF_MAX_LENGTH) {
+    throw new InputError(`${tooLong}, got ${owner.length} as ${owner}`);
+  }
+  return owner;
+}
 
 /**
  * What the REST API can do with stores: validation, permissions, quota and rate
@@ -66,13 +135,21 @@ export class StoresService {
       permissions: PermissionsService;
       engines: EngineRegistry;
       clusters: ClusterRegistry;
-      provisioner: StoreProvisioner;
+      provisioner: Pick<StoreProvisioner, 'render'>;
+      credentials: StoreCredentialsReader;
       limits: StoresSettings['limits'];
+      reservedNames: StoresSettings['reservedNames'];
       metrics?: StoresMetrics;
       /** Starts the reconciler's work on a change at once. */
       onChange: () => void;
     },
-  ) {}
+  ) {
+    this.dryRuns = new ConcurrencyLimit(deps.limits.dryRunConcurrency);
+    this.reservedNames = new Set(deps.reservedNames);
+  }
+
+  private readonly dryRuns: ConcurrencyLimit;
+  private readonly reservedNames: Set<string>;
 
   /** Validates a create request and fills in its defaults; throws InputError. */
   private parseCreateRequest(
@@ -81,6 +158,11 @@ export class StoresService {
   ) {
     const nameError = validateStoreName(request.name);
     if (nameError) throw new InputError(nameError);
+    if (this.reservedNames.has(request.name)) {
+      throw new InputError(
+        `Store name '${request.name}' is reserved, as ${request.name}.<domain> would pass for one of the organisation's own hosts; pick another name`,
+      );
+    }
     const engine = this.deps.engines.get(request.engine);
     const plan = (request.plan ?? 'small') as StorePlan;
     if (!STORE_PLANS.includes(plan)) {
@@ -88,19 +170,9 @@ export class StoresService {
         `Unknown plan '${plan}'; choose one of: ${STORE_PLANS.join(', ')}`,
       );
     }
-    let owner = userEntityRef;
-    if (request.owner) {
-      try {
-        // Lower case like the ownership refs of identities, so owner checks match.
-        owner = stringifyEntityRef(
-          parseEntityRef(request.owner, { defaultKind: 'group' }),
-        ).toLocaleLowerCase('en-US');
-      } catch (error) {
-        throw new InputError(
-          `Invalid owner '${request.owner}': ${(error as Error).message}`,
-        );
-      }
-    }
+    const owner = request.owner
+      ? parseOwner(request.owner)
+      : lower(userEntityRef);
     const cluster = this.deps.clusters.resolve(request.cluster);
     return {
       name: request.name,
@@ -114,16 +186,14 @@ export class StoresService {
 
   async createStore(
     request: CreateStoreRequest,
-    options: {
-      credentials: BackstageCredentials;
-      userEntityRef: string;
-      idempotencyKey?: string;
-    },
+    caller: StoresCaller,
+    options: { idempotencyKey?: string } = {},
   ): Promise<{ store: Store; created: boolean }> {
-    const { database } = this.deps;
-    const { credentials, userEntityRef, idempotencyKey } = options;
+    const { database, limits } = this.deps;
+    const { userEntityRef } = caller;
+    const { idempotencyKey } = options;
     const parsed = this.parseCreateRequest(request, userEntityRef);
-    await this.authorizeCreate(credentials);
+    await this.authorizeCreate(caller, parsed.owner);
 
     if (idempotencyKey) {
       const existing = await database.findByIdempotencyKey(
@@ -132,7 +202,6 @@ export class StoresService {
       );
       if (existing) return { store: existing, created: false };
     }
-    await this.checkLimits(userEntityRef);
 
     const store = await database.insertStore(
       {
@@ -145,33 +214,70 @@ export class StoresService {
         type: 'accepted',
         message: `Store requested by ${userEntityRef} (${parsed.engine}, ${parsed.plan})`,
       },
+      {
+        since: new Date(Date.now() - limits.createWindowMs),
+        check: usage => this.checkLimits(usage),
+      },
     );
     this.deps.metrics?.created.add(1, { engine: store.engine });
     this.deps.onChange();
     return { store, created: true };
   }
 
-  /** Checks a create request as far as possible without creating anything. */
+  /**
+   * Checks a create request as far as possible without creating anything. Dry runs
+   * render the chart with helm, so they count against a per-user limit and only a
+   * few run at once; beyond either, 429.
+   */
   async dryRunCreate(
     request: CreateStoreRequest,
-    options: { credentials: BackstageCredentials; userEntityRef: string },
+    caller: StoresCaller,
   ): Promise<StoreDryRun> {
-    const parsed = this.parseCreateRequest(request, options.userEntityRef);
-    await this.authorizeCreate(options.credentials);
-    const taken = await this.deps.database.findStoreByName(parsed.name);
+    const { database, limits } = this.deps;
+    const { userEntityRef } = caller;
+    const parsed = this.parseCreateRequest(request, userEntityRef);
+    await this.authorizeCreate(caller, parsed.owner);
+    const taken = await database.findStoreByName(parsed.name);
     if (taken && taken.status !== 'deleted') {
       throw new ConflictError(
         `A store named '${parsed.name}' already exists; pick another name or delete that store first`,
       );
     }
-    await this.checkLimits(options.userEntityRef);
-    const resources = await this.deps.provisioner.render(parsed);
+    this.checkLimits({
+      liveStores: await database.countLiveStoresRequestedBy(userEntityRef),
+      createdSince: await database.countStoresRequestedSince(
+        userEntityRef,
+        new Date(Date.now() - limits.createWindowMs),
+      ),
+    });
+    const rendered = await this.dryRuns.tryRun(async () => {
+      const counted = await database.countDryRun(userEntityRef, {
+        max: limits.maxDryRunsPerWindow,
+        windowMs: limits.createWindowMs,
+      });
+      if (!counted) {
+        throw new RateLimitError(
+          `You made ${
+            limits.maxDryRunsPerWindow
+          } dry runs in the last ${windowMinutes(
+            limits.createWindowMs,
+          )} minutes, the limit; try again later`,
+        );
+      }
+      return this.deps.provisioner.render(parsed);
+    });
+    if (!rendered) {
+      throw new RateLimitError(
+        'Too many dry runs are running right now; try again in a few seconds',
+      );
+    }
+    const resources = rendered.value;
     const now = new Date().toISOString();
     return {
       store: {
         id: '',
         ...parsed,
-        requestedBy: options.userEntityRef,
+        requestedBy: userEntityRef,
         status: 'requested',
         generation: 1,
         observedGeneration: 0,
@@ -184,17 +290,74 @@ export class StoresService {
     };
   }
 
+  /** The stores the caller may see, without the failure detail of those they may not read it of. */
   async listStores(
     options: ListStoresOptions,
     credentials: BackstageCredentials,
   ): Promise<StoreList> {
     const filter = await this.readFilter(credentials);
     if (filter === 'none') return { items: [], totalCount: 0 };
-    return this.deps.database.listStores({ ...options, filter });
+    const list = await this.deps.database.listStores({ ...options, filter });
+    const redact = await this.detailRedactor(credentials);
+    return { ...list, items: list.items.map(redact) };
   }
 
-  /** A store the caller may see; others are reported as not found. */
+  /** A store the caller may see, as they may see it; others are reported as not found. */
   async getStore(
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<Store> {
+    const store = await this.findVisibleStore(name, credentials);
+    return (await this.detailRedactor(credentials))(store);
+  }
+
+  /** The timeline of a store: for those who may read its detail (owners and admins). */
+  async listEvents(
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<StoreEvent[]> {
+    const store = await this.findVisibleStore(name, credentials);
+    const [decision] = await this.deps.permissions.authorize(
+      [{ permission: storeDetailsReadPermission, resourceRef: store.id }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Only the owners of store '${name}' and admins can see its timeline`,
+      );
+    }
+    return this.deps.database.listEvents(store.id);
+  }
+
+  /**
+   * The admin login of a ready store, read on demand for one of its owners.
+   * The caller audits it; it is never stored.
+   */
+  async revealCredentials(
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<RevealedStoreCredentials> {
+    const store = await this.findVisibleStore(name, credentials);
+    const [decision] = await this.deps.permissions.authorize(
+      [{ permission: storeCredentialsRevealPermission, resourceRef: store.id }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Only the owners of store '${name}' can see its admin credentials`,
+      );
+    }
+    if (store.status !== 'ready') {
+      throw new ConflictError(
+        `Store '${name}' is ${store.status}; its credentials can be revealed once it is ready`,
+      );
+    }
+    const { username, password } = await this.deps.credentials.read(store);
+    return { username, password, adminUrl: store.adminUrl };
+  }
+
+  /** A store by name when the caller may see it; NotFoundError otherwise, as if it did not exist. */
+  private async findVisibleStore(
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
@@ -209,16 +372,28 @@ export class StoresService {
     return store;
   }
 
-  async listEvents(name: string, credentials: BackstageCredentials) {
-    const store = await this.getStore(name, credentials);
-    return this.deps.database.listEvents(store.id);
+  /**
+   * Drops the failure detail (which carries helm output) from stores the caller
+   * may not read the detail of. One conditional decision serves a whole list.
+   */
+  private async detailRedactor(
+    credentials: BackstageCredentials,
+  ): Promise<(store: Store) => Store> {
+    const [decision] = await this.deps.permissions.authorizeConditional(
+      [{ permission: storeDetailsReadPermission }],
+      { credentials },
+    );
+    return store =>
+      isAllowedFor(decision as PolicyDecision, store)
+        ? store
+        : { ...store, statusReason: undefined };
   }
 
   async deleteStore(
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
-    const store = await this.getStore(name, credentials);
+    const store = await this.findVisibleStore(name, credentials);
     await this.authorizeManage(store, credentials, 'delete');
     if (store.status === 'deleting' || store.status === 'deleted') return store;
     if (store.status !== 'ready' && store.status !== 'failed') {
@@ -243,7 +418,7 @@ export class StoresService {
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
-    const store = await this.getStore(name, credentials);
+    const store = await this.findVisibleStore(name, credentials);
     await this.authorizeManage(store, credentials, 'retry');
     if (store.status !== 'failed') {
       throw new ConflictError(
@@ -263,13 +438,34 @@ export class StoresService {
     return retrying;
   }
 
-  private async authorizeCreate(credentials: BackstageCredentials) {
-    const [decision] = await this.deps.permissions.authorize(
-      [{ permission: storeCreatePermission }],
+  /**
+   * The caller may create stores, owned by `owner`: themselves or one of their
+   * groups, or anyone with the any-owner permission (admins, in the portal's policy).
+   */
+  private async authorizeCreate(caller: StoresCaller, owner: string) {
+    const { credentials } = caller;
+    const allowedOwners = [
+      ...new Set(
+        [caller.userEntityRef, ...caller.ownershipEntityRefs].map(lower),
+      ),
+    ];
+    const ownOwner = allowedOwners.includes(owner);
+    const [create, anyOwner] = await this.deps.permissions.authorize(
+      [
+        { permission: storeCreatePermission },
+        { permission: storeCreateAnyOwnerPermission },
+      ],
       { credentials },
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (create.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError('You are not allowed to create stores');
+    }
+    if (!ownOwner && anyOwner.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not make ${owner} the owner of a store; the owner must be you or one of your groups: ${allowedOwners.join(
+          ', ',
+        )}`,
+      );
     }
   }
 
@@ -289,23 +485,21 @@ export class StoresService {
     }
   }
 
-  private async checkLimits(userEntityRef: string) {
-    const { database, limits } = this.deps;
-    const live = await database.countLiveStoresRequestedBy(userEntityRef);
-    if (live >= limits.maxStoresPerUser) {
+  /** Refuses one more store beyond the quota (403) or the creation rate (429). */
+  private checkLimits(usage: UserUsage) {
+    const { limits } = this.deps;
+    if (usage.liveStores >= limits.maxStoresPerUser) {
       throw new NotAllowedError(
-        `You already have ${live} stores, the limit is ${limits.maxStoresPerUser}; delete one before creating another`,
+        `You already have ${usage.liveStores} stores, the limit is ${limits.maxStoresPerUser}; delete one before creating another`,
       );
     }
-    const since = new Date(Date.now() - limits.createWindowMs);
-    const recent = await database.countStoresRequestedSince(
-      userEntityRef,
-      since,
-    );
-    if (recent >= limits.maxCreatesPerWindow) {
-      const minutes = Math.round(limits.createWindowMs / 60_000);
+    if (usage.createdSince >= limits.maxCreatesPerWindow) {
       throw new RateLimitError(
-        `You created ${recent} stores in the last ${minutes} minutes, the limit is ${limits.maxCreatesPerWindow}; try again later`,
+        `You created ${usage.createdSince} stores in the last ${windowMinutes(
+          limits.createWindowMs,
+        )} minutes, the limit is ${
+          limits.maxCreatesPerWindow
+        }; try again later`,
       );
     }
   }
