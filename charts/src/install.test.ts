@@ -21,6 +21,7 @@ import {
   Testbed,
 } from '@internal/testbed';
 import { ChartName, K8sObject, chartPath, parseManifests } from './lib/helm';
+import { STORE_NAMESPACE_POD_SECURITY } from './lib/podSecurity';
 
 const STORE_LABEL = 'stores.backstage.io/store';
 const LABELLED_KINDS =
@@ -171,13 +172,22 @@ const decodeAll = (secrets: Record<string, Record<string, string>>) =>
       .map(([, v]) => Buffer.from(v, 'base64').toString('utf8')),
   );
 
-async function createStoreNamespace(
-  ns: string,
-  store: string,
-  kubeconfig?: string,
-) {
-  await kc(kubeconfig, ['create', 'namespace', ns]);
-  await kc(kubeconfig, ['label', 'namespace', ns, `${STORE_LABEL}=${store}`]);
+/** a store namespace as the stores backend creates it: labelled, Pod Security "restricted" */
+async function createStoreNamespace(ns: string, store: string) {
+  await runOk(
+    tb.kubectl,
+    ['--kubeconfig', tb.kubeconfigPath, 'create', '-f', '-'],
+    {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: ns,
+          labels: { [STORE_LABEL]: store, ...STORE_NAMESPACE_POD_SECURITY },
+        },
+      }),
+    },
+  );
 }
 
 function deleteNamespaceLater(ns: string) {
@@ -234,19 +244,60 @@ describe.each([
     beforeAll(() => deleteNamespaceLater(ns));
 
     it(
-      'installs until every Deployment and StatefulSet is ready',
+      'installs until every Deployment and StatefulSet is ready, in a namespace that enforces Pod Security "restricted"',
       async () => {
         await createStoreNamespace(ns, store);
-        installOutput = await helm(major, [
-          'upgrade',
-          '--install',
-          store,
-          chartPath(engine),
-          '--namespace',
-          ns,
-          ...storeValues(engine, store),
-        ]);
+        const install = await run(
+          helmBin(major),
+          [
+            'upgrade',
+            '--install',
+            store,
+            chartPath(engine),
+            '--namespace',
+            ns,
+            ...storeValues(engine, store),
+            '--kubeconfig',
+            tb.kubeconfigPath,
+          ],
+          { timeoutMs: 9 * 60_000 },
+        );
+        expect({ code: install.code, stderr: install.stderr }).toEqual({
+          code: 0,
+          stderr: expect.not.stringMatching(/PodSecurity/),
+        });
+        installOutput = install.stdout;
         await waitForWorkloads(ns);
+        // every pod the workloads wanted was admitted: no FailedCreate from a controller
+        const refused = JSON.parse(
+          await kubectl([
+            '-n',
+            ns,
+            'get',
+            'events',
+            '--field-selector',
+            'reason=FailedCreate',
+            '-o',
+            'json',
+          ]),
+        ).items.map((e: K8sObject) => e.message);
+        expect(refused).toEqual([]);
+        // Jobs are not waited for above: their pods must exist too (admitted)
+        await eventually(async () => {
+          const jobs = JSON.parse(
+            await kubectl(['-n', ns, 'get', 'jobs', '-o', 'json']),
+          ).items as K8sObject[];
+          const podless = jobs
+            .filter(
+              j =>
+                (j.status?.active ?? 0) +
+                  (j.status?.succeeded ?? 0) +
+                  (j.status?.failed ?? 0) ===
+                0,
+            )
+            .map(j => j.metadata.name);
+          if (podless.length) throw new Error(`no pod for ${podless}`);
+        }, 60_000);
 
         const pvcs = JSON.parse(
           await kubectl(['-n', ns, 'get', 'pvc', '-o', 'json']),
@@ -284,6 +335,31 @@ describe.each([
       },
       10 * 60_000,
     );
+
+    it('refuses a privileged pod in the same namespace (the admission plugin is on)', async () => {
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'privileged', namespace: ns },
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              image: 'registry.invalid/any:1',
+              securityContext: { privileged: true },
+            },
+          ],
+        },
+      };
+      const r = await run(
+        tb.kubectl,
+        ['--kubeconfig', tb.kubeconfigPath, 'create', '-f', '-'],
+        { input: JSON.stringify(pod) },
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+      expect(r.stderr).toMatch(/privileged/);
+    });
 
     it(
       'labels every object of the release with the store id',
@@ -463,7 +539,7 @@ describe('stores-portal ServiceAccounts', () => {
           labels: {
             'app.kubernetes.io/managed-by': 'backstage-stores',
             [STORE_LABEL]: store,
-            'pod-security.kubernetes.io/enforce': 'restricted',
+            ...STORE_NAMESPACE_POD_SECURITY,
           },
         },
       },

@@ -6,6 +6,17 @@
  */
 import { K8sObject } from './helm';
 
+/**
+ * The Pod Security labels of every store namespace; the stores backend sets the same
+ * (POD_SECURITY_LABELS in plugins/stores-backend/src/provisioning/StoreCluster.ts).
+ */
+export const STORE_NAMESPACE_POD_SECURITY: Record<string, string> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+};
+
 /** volume types the restricted profile allows */
 const RESTRICTED_VOLUMES = new Set([
   'configMap',
