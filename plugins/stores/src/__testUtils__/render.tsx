@@ -66,6 +66,22 @@ export function storesHandlers(data: {
   ];
 }
 
+/** The backend's answer to a caller who can see a store but not its timeline. */
+export function timelineForbidden(name: string) {
+  return http.get(`${STORES_URL}/stores/${name}/events`, () =>
+    HttpResponse.json(
+      {
+        error: {
+          name: 'NotAllowedError',
+          message: `Only the owners of store '${name}' and admins can see its timeline`,
+        },
+        response: { statusCode: 403 },
+      },
+      { status: 403 },
+    ),
+  );
+}
+
 export interface RenderOptions {
   /** What the permission framework answers, for every request or per request. */
   permission?:

@@ -1,24 +1,43 @@
 import { useApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
 import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
 import { useCallback } from 'react';
-import { storesApiRef } from '../api';
+import { StoresApi, storesApiRef } from '../api';
 import { isInFlight } from '../lib/status';
 import { PollingState, usePolling } from './usePolling';
 
 export interface StoreWithEvents {
   store: Store;
+  /** Empty when the timeline is hidden. */
   events: StoreEvent[];
+  /** The backend's reason for withholding the timeline from the caller (403). */
+  timelineHidden?: string;
+}
+
+/** The timeline, or why the backend withholds it: only owners and admins see it. */
+async function loadTimeline(
+  storesApi: StoresApi,
+  name: string,
+): Promise<Pick<StoreWithEvents, 'events' | 'timelineHidden'>> {
+  try {
+    return { events: await storesApi.getStoreEvents(name) };
+  } catch (e) {
+    if ((e as ResponseError).statusCode === 403) {
+      return { events: [], timelineHidden: (e as Error).message };
+    }
+    throw e;
+  }
 }
 
 /** A store and its timeline, polled while the reconciler works on the store. */
 export function useStore(name: string): PollingState<StoreWithEvents> {
   const storesApi = useApi(storesApiRef);
   const load = useCallback(async () => {
-    const [store, events] = await Promise.all([
+    const [store, timeline] = await Promise.all([
       storesApi.getStore(name),
-      storesApi.getStoreEvents(name),
+      loadTimeline(storesApi, name),
     ]);
-    return { store, events };
+    return { store, ...timeline };
   }, [storesApi, name]);
   return usePolling(load, name, {
     shouldPoll: ({ store }) => isInFlight(store.status),

@@ -94,6 +94,50 @@ export function hintForStep(stepId: string | undefined): string {
 }
 
 /**
+ * What pages say where the backend left out a failure's detail: it shows the
+ * detail (Helm's output) to the store's owners and admins only.
+ */
+export const FAILURE_DETAIL_HIDDEN =
+  "Only the store's owners and admins can see the detail of this failure.";
+
+/** The hint for those who can see neither the detail nor the timeline. */
+const HIDDEN_TIMELINE_HINT =
+  "The store's owners can see its timeline with Helm's output; ask them to look, or retry if you may.";
+
+export interface FailureSummary {
+  title: string;
+  reason: string;
+  hint: string;
+}
+
+/**
+ * How pages describe a failed store. Without the timeline the failed step is
+ * unknown, so none is named rather than a wrong one.
+ */
+export function describeFailure(
+  store: Pick<Store, 'status' | 'statusReason'>,
+  events: readonly StoreEvent[],
+  timelineHidden: boolean = false,
+): FailureSummary {
+  if (timelineHidden) {
+    return {
+      title: 'Provisioning failed',
+      reason: store.statusReason ?? FAILURE_DETAIL_HIDDEN,
+      hint: HIDDEN_TIMELINE_HINT,
+    };
+  }
+  const progress = deriveProgress(store, events);
+  return {
+    title: progress.failedStep
+      ? `Failed at step ${progress.failedStep.label}`
+      : 'Provisioning failed',
+    reason:
+      store.statusReason ?? progress.failure?.message ?? FAILURE_DETAIL_HIDDEN,
+    hint: hintForStep(progress.failedStep?.id),
+  };
+}
+
+/**
  * Derives a store's steps from its timeline and status. Steps only move
  * forward: a later step done implies the earlier ones, so a reconciler that
  * skips an event on a retry still shows a consistent picture.

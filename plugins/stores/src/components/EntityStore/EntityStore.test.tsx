@@ -4,7 +4,11 @@ import { registerMswTestHooks } from '@backstage/test-utils';
 import { screen } from '@testing-library/react';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
 import { setupServer } from 'msw/node';
-import { renderWithStores, storesHandlers } from '../../__testUtils__/render';
+import {
+  renderWithStores,
+  storesHandlers,
+  timelineForbidden,
+} from '../../__testUtils__/render';
 import {
   makeEvent,
   makeStore,
@@ -136,6 +140,28 @@ describe('EntityStoreCard', () => {
     expect(
       await screen.findByRole('button', { name: 'Retry' }),
     ).toBeInTheDocument();
+  });
+
+  it('shows a failed store whose detail and timeline the backend withholds', async () => {
+    server.use(
+      timelineForbidden('shop'),
+      ...storesHandlers({
+        stores: [makeStore({ status: 'failed', statusReason: undefined })],
+      }),
+    );
+    await renderWithStores(
+      <EntityProvider entity={annotated}>
+        <EntityStoreCard />
+      </EntityProvider>,
+    );
+
+    expect(
+      await screen.findByText(
+        "Only the store's owners and admins can see the detail of this failure.",
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Could not load the store/)).toBeNull();
+    expect(screen.queryByTestId('step-accepted')).toBeNull();
   });
 
   it('says so when the backend has no such store', async () => {

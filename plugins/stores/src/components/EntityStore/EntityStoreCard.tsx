@@ -11,7 +11,7 @@ import {
 import { Box, Typography } from '@material-ui/core';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
 import { useStore } from '../../hooks/useStore';
-import { hintForStep, deriveProgress } from '../../lib/progress';
+import { describeFailure } from '../../lib/progress';
 import { storeRouteRef } from '../../routes';
 import { RelativeTime } from '../RelativeTime';
 import { RetryStoreButton, StoreLinks } from '../StoreActions';
@@ -76,8 +76,8 @@ function StoreCard(props: { name: string } & EntityStoreCardProps) {
       />
     );
   } else {
-    const { store, events } = value;
-    const progress = deriveProgress(store, events);
+    const { store, events, timelineHidden } = value;
+    const failure = describeFailure(store, events, Boolean(timelineHidden));
     content = (
       <>
         <Box display="flex" alignItems="center" style={{ gap: 8 }}>
@@ -86,14 +86,18 @@ function StoreCard(props: { name: string } & EntityStoreCardProps) {
             since <RelativeTime value={store.statusChangedAt} />
           </Typography>
         </Box>
-        <StoreProgress store={store} events={events} />
+        <StoreProgress
+          store={store}
+          events={events}
+          timelineHidden={Boolean(timelineHidden)}
+        />
         {store.status === 'failed' && (
           <Box mb={2}>
             <Typography variant="body2" gutterBottom>
-              {store.statusReason ?? progress.failure?.message}
+              {failure.reason}
             </Typography>
             <Typography variant="body2" color="textSecondary" gutterBottom>
-              {hintForStep(progress.failedStep?.id)}
+              {failure.hint}
             </Typography>
             <RetryStoreButton store={store} onRetried={refresh} />
           </Box>

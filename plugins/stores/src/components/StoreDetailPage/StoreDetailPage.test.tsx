@@ -15,6 +15,7 @@ import {
   RenderOptions,
   STORES_URL,
   storesHandlers,
+  timelineForbidden,
 } from '../../__testUtils__/render';
 import {
   makeEvent,
@@ -296,6 +297,96 @@ describe('StoreDetailPage', () => {
     ).toBeInTheDocument();
     expect(stepState('deletion-requested')).toBe('done');
     expect(stepState('release-uninstalled')).toBe('active');
+  });
+
+  it('shows a store without its timeline, and why, to those who may not see it', async () => {
+    server.use(
+      timelineForbidden('shop'),
+      ...storesHandlers({ stores: [makeStore()] }),
+    );
+    await renderStorePage('shop');
+
+    expect(await screen.findByTestId('timeline-hidden')).toHaveTextContent(
+      "Only the owners of store 'shop' and admins can see its timeline",
+    );
+    expect(screen.queryByText(/Could not load store/)).toBeNull();
+    expect(screen.queryByRole('list', { name: 'Store timeline' })).toBeNull();
+    expect(screen.getByText('WooCommerce')).toBeInTheDocument();
+    // A ready store's steps are all done, timeline or not.
+    for (const step of ['accepted', 'release', 'storefront']) {
+      expect(stepState(step)).toBe('done');
+    }
+    expect(
+      screen.getByRole('button', { name: 'Show admin credentials' }),
+    ).toBeInTheDocument();
+  });
+
+  it('says that only owners see the detail of a failure the backend left out', async () => {
+    server.use(
+      timelineForbidden('shop'),
+      ...storesHandlers({
+        stores: [
+          makeStore({
+            status: 'failed',
+            statusReason: undefined,
+            readyAt: undefined,
+          }),
+        ],
+      }),
+    );
+    await renderStorePage('shop');
+
+    expect(await screen.findByTestId('failure-reason')).toHaveTextContent(
+      "Only the store's owners and admins can see the detail of this failure.",
+    );
+    // Without the timeline the failed step is unknown: no step is named, none is marked.
+    expect(screen.getByText('Provisioning failed')).toBeInTheDocument();
+    expect(screen.queryByText(/Failed at step/)).toBeNull();
+    expect(screen.getByTestId('failure-hint')).toHaveTextContent(
+      "The store's owners can see its timeline",
+    );
+    expect(screen.queryByTestId('step-accepted')).toBeNull();
+    expect(
+      screen.getByText(/The steps come from the store's timeline/),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('timeline-hidden')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Show admin credentials' }),
+    ).toBeNull();
+  });
+
+  it('says that only owners see the detail when the failure has none', async () => {
+    server.use(
+      ...storesHandlers({
+        stores: [makeStore({ status: 'failed', statusReason: undefined })],
+        events: { shop: [makeEvent('accepted')] },
+      }),
+    );
+    await renderStorePage('shop');
+
+    expect(await screen.findByTestId('failure-reason')).toHaveTextContent(
+      "Only the store's owners and admins can see the detail of this failure.",
+    );
+  });
+
+  it('still fails loudly when the timeline fails for another reason', async () => {
+    server.use(
+      http.get(`${STORES_URL}/stores/shop/events`, () =>
+        HttpResponse.json(
+          { error: { name: 'Error', message: 'Database is not reachable' } },
+          { status: 500 },
+        ),
+      ),
+      ...storesHandlers({ stores: [makeStore()] }),
+    );
+    await renderStorePage('shop');
+
+    expect(
+      await screen.findByText(/Could not load store shop/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/Database is not reachable/).length,
+    ).toBeGreaterThan(0);
   });
 
   it('says so when there is no store of that name', async () => {

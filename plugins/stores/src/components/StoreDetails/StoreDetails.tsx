@@ -88,7 +88,7 @@ function StoreDetailsView(props: {
   refresh: () => void;
 }) {
   const { data, refreshError, refresh } = props;
-  const { store, events } = data;
+  const { store, events, timelineHidden } = data;
   const { engineTitle } = useEngines();
   const [toDelete, setToDelete] = useState<Store>();
   const deletion = store.status === 'deleting' || store.status === 'deleted';
@@ -115,6 +115,7 @@ function StoreDetailsView(props: {
           <StoreFailurePanel
             store={store}
             events={events}
+            timelineHidden={Boolean(timelineHidden)}
             onRetried={refresh}
           />
         </Grid>
@@ -143,7 +144,11 @@ function StoreDetailsView(props: {
             </Box>
           }
         >
-          <StoreProgress store={store} events={events} />
+          <StoreProgress
+            store={store}
+            events={events}
+            timelineHidden={Boolean(timelineHidden)}
+          />
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={5}>
@@ -155,7 +160,7 @@ function StoreDetailsView(props: {
       </Grid>
       <Grid item xs={12} md={7}>
         <InfoCard title="Timeline" variant="gridItem">
-          <StoreTimeline events={events} />
+          <StoreTimeline events={events} hiddenReason={timelineHidden} />
         </InfoCard>
       </Grid>
       <DeleteStoreDialog

@@ -40,6 +40,8 @@ function stepCaption(step: ProgressStep): string | undefined {
 export interface StoreProgressProps {
   store: Pick<Store, 'status'>;
   events: readonly StoreEvent[];
+  /** Whether the backend withheld the timeline, which the steps come from. */
+  timelineHidden?: boolean;
 }
 
 /**
@@ -47,8 +49,21 @@ export interface StoreProgressProps {
  * storefront) or of taking it down, from its timeline and status.
  */
 export function StoreProgress(props: StoreProgressProps) {
-  const { store, events } = props;
+  const { store, events, timelineHidden } = props;
   const classes = useStyles();
+  // Without the timeline only the end states say which steps are done.
+  if (
+    timelineHidden &&
+    store.status !== 'ready' &&
+    store.status !== 'deleted'
+  ) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        The steps come from the store&apos;s timeline, which only its owners and
+        admins can see.
+      </Typography>
+    );
+  }
   const progress = deriveProgress(store, events);
   const activeIndex = progress.steps.findIndex(
     s => s.state === 'active' || s.state === 'failed',

@@ -1,6 +1,7 @@
 import { Box, Button, Collapse, Typography } from '@material-ui/core';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import LockIcon from '@material-ui/icons/Lock';
 import {
   Timeline,
   TimelineConnector,
@@ -137,13 +138,26 @@ function EventDetail(props: { event: StoreEvent }) {
 export interface StoreTimelineProps {
   /** Oldest first, as the backend lists them. */
   events: readonly StoreEvent[];
+  /** The backend's reason for withholding the timeline, shown instead of it. */
+  hiddenReason?: string;
 }
 
 /** What happened to a store, with times, durations and details such as Helm's output. */
 export function StoreTimeline(props: StoreTimelineProps) {
-  const { events } = props;
+  const { events, hiddenReason } = props;
   const classes = useStyles({ tone: 'neutral' });
 
+  if (hiddenReason) {
+    // A rule of the backend, not a failure: said plainly, without an error box.
+    return (
+      <Box display="flex" alignItems="flex-start" style={{ gap: 8 }}>
+        <LockIcon color="action" fontSize="small" aria-hidden />
+        <Typography color="textSecondary" data-testid="timeline-hidden">
+          {hiddenReason}
+        </Typography>
+      </Box>
+    );
+  }
   if (events.length === 0) {
     return (
       <Typography color="textSecondary">
