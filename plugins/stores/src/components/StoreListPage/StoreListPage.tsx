@@ -191,10 +191,11 @@ function StoreListContent(props: {
       </Button>
     </Box>
   ) : (
+    // Others' stores may exist but be hidden (stores.visibility), so this never claims there are none.
     <EmptyState
       missing="content"
-      title="No stores yet"
-      description="Create a WooCommerce or Medusa store with the Create store button. It shows up here within seconds and becomes ready in a few minutes."
+      title="No stores you can see"
+      description="The list shows your stores and your groups' stores, and others' when the portal shares them. Create a WooCommerce or Medusa store with the Create store button: it shows up here within seconds and becomes ready in a few minutes."
       action={<CreateStoreButton />}
     />
   );
