@@ -1,9 +1,11 @@
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   StoreStatus,
   STORE_STATUSES,
+  storeCredentialsRevealPermission,
 } from '@stores-for-backstage/plugin-stores-common';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -15,6 +17,8 @@ jest.setTimeout(30_000);
 
 const server = setupServer();
 registerMswTestHooks(server);
+
+const SHOP = { id: 'id-shop', name: 'shop', status: 'ready' } as const;
 
 const CREDENTIALS = {
   username: 'shop-admin',
@@ -46,7 +50,7 @@ function StatusSwitch() {
     <>
       <button onClick={() => setStatus('deleting')}>Start deleting</button>
       <button onClick={() => setStatus('ready')}>Back to ready</button>
-      <StoreCredentials store={{ name: 'shop', status }} />
+      <StoreCredentials store={{ ...SHOP, status }} />
     </>
   );
 }
@@ -56,12 +60,10 @@ const password = () => screen.queryByLabelText('Password');
 describe('StoreCredentials', () => {
   it('keeps the credentials hidden, and unasked for, until the click', async () => {
     const calls = answerCredentials();
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     expect(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     ).toBeEnabled();
     expect(password()).toBeNull();
     expect(screen.queryByText(CREDENTIALS.username)).toBeNull();
@@ -75,12 +77,10 @@ describe('StoreCredentials', () => {
       .spyOn(navigator.clipboard, 'writeText')
       .mockResolvedValue(undefined);
     const calls = answerCredentials();
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
 
     const username = await screen.findByLabelText('Username');
@@ -120,12 +120,10 @@ describe('StoreCredentials', () => {
       .spyOn(navigator.clipboard, 'writeText')
       .mockRejectedValue(new DOMException('Not allowed', 'NotAllowedError'));
     answerCredentials();
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     await user.click(
       await screen.findByRole('button', { name: 'Copy password' }),
@@ -138,12 +136,10 @@ describe('StoreCredentials', () => {
   it('forgets the credentials on Hide and asks the backend again next time', async () => {
     const user = userEvent.setup();
     const calls = answerCredentials();
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     expect(await screen.findByLabelText('Password')).toBeInTheDocument();
 
@@ -155,7 +151,7 @@ describe('StoreCredentials', () => {
     ).toHaveFocus();
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     expect(await screen.findByLabelText('Password')).toBeInTheDocument();
     expect(calls.count).toBe(2);
@@ -167,7 +163,7 @@ describe('StoreCredentials', () => {
     await renderWithStores(<StatusSwitch />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     expect(await screen.findByLabelText('Password')).toBeInTheDocument();
 
@@ -180,13 +176,37 @@ describe('StoreCredentials', () => {
     // Back to ready, the control starts over instead of showing the old password.
     await user.click(screen.getByRole('button', { name: 'Back to ready' }));
     expect(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     ).toBeInTheDocument();
     expect(password()).toBeNull();
     expect(calls.count).toBe(1);
   });
 
-  it('tells those who do not own the store that only owners may see it', async () => {
+  it('offers no button to those the permission policy refuses, and says why', async () => {
+    const authorize = jest.fn((): AuthorizeResult.DENY => AuthorizeResult.DENY);
+    const calls = answerCredentials();
+    await renderWithStores(<StoreCredentials store={SHOP} />, {
+      permission: authorize,
+    });
+
+    expect(
+      await screen.findByText(
+        "Only the store's owners can see its admin credentials.",
+      ),
+    ).toBeInTheDocument();
+    expect(authorize).toHaveBeenCalledWith(
+      expect.objectContaining({
+        permission: storeCredentialsRevealPermission,
+        resourceRef: 'id-shop',
+      }),
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Show admin credentials' }),
+    ).toBeNull();
+    expect(calls.count).toBe(0);
+  });
+
+  it('tells those the backend refuses that only owners may see it', async () => {
     const user = userEvent.setup();
     answerCredentials(() =>
       HttpResponse.json(
@@ -199,12 +219,10 @@ describe('StoreCredentials', () => {
         { status: 403 },
       ),
     );
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
@@ -233,12 +251,10 @@ describe('StoreCredentials', () => {
             { status: 409 },
           ),
     );
-    await renderWithStores(
-      <StoreCredentials store={{ name: 'shop', status: 'ready' }} />,
-    );
+    await renderWithStores(<StoreCredentials store={SHOP} />);
 
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     expect(
       await screen.findByText(
@@ -248,7 +264,7 @@ describe('StoreCredentials', () => {
 
     ready = true;
     await user.click(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     );
     await waitFor(() => expect(password()).toHaveValue(CREDENTIALS.password));
     expect(screen.queryByText(/Could not read/)).toBeNull();
@@ -258,9 +274,7 @@ describe('StoreCredentials', () => {
     'is not offered for a store that is %s',
     async status => {
       const calls = answerCredentials();
-      await renderWithStores(
-        <StoreCredentials store={{ name: 'shop', status }} />,
-      );
+      await renderWithStores(<StoreCredentials store={{ ...SHOP, status }} />);
 
       expect(
         screen.queryByRole('button', { name: 'Show admin credentials' }),

@@ -1,5 +1,6 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
   Box,
   Button,
@@ -14,12 +15,15 @@ import LockOpenIcon from '@material-ui/icons/LockOpen';
 import VisibilityIcon from '@material-ui/icons/Visibility';
 import VisibilityOffIcon from '@material-ui/icons/VisibilityOff';
 import { Alert } from '@material-ui/lab';
-import { Store } from '@stores-for-backstage/plugin-stores-common';
+import {
+  Store,
+  storeCredentialsRevealPermission,
+} from '@stores-for-backstage/plugin-stores-common';
 import { RefObject, useEffect, useRef, useState } from 'react';
 import { StoreAdminCredentials, storesApiRef } from '../../api';
 import { hasAdminCredentials } from '../../lib/status';
 
-/** What a user who does not own the store sees after asking. */
+/** What a user who does not own the store sees instead of the login. */
 export const NOT_AN_OWNER =
   "Only the store's owners can see its admin credentials.";
 
@@ -34,7 +38,7 @@ type Reveal =
   | { kind: 'failed'; error: Error };
 
 export interface StoreCredentialsProps {
-  store: Pick<Store, 'name' | 'status'>;
+  store: Pick<Store, 'id' | 'name' | 'status'>;
 }
 
 /**
@@ -47,12 +51,17 @@ export function StoreCredentials(props: StoreCredentialsProps) {
     return null;
   }
   // Keyed and unmounted when the store leaves `ready`, so the password goes with the state that held it.
-  return <CredentialsReveal key={store.name} name={store.name} />;
+  return <CredentialsReveal key={store.id} id={store.id} name={store.name} />;
 }
 
-function CredentialsReveal(props: { name: string }) {
-  const { name } = props;
+function CredentialsReveal(props: { id: string; name: string }) {
+  const { id, name } = props;
   const storesApi = useApi(storesApiRef);
+  // The backend asks the same of the permission policy, so non-owners get no button that can only fail.
+  const permission = usePermission({
+    permission: storeCredentialsRevealPermission,
+    resourceRef: id,
+  });
   const [reveal, setReveal] = useState<Reveal>({ kind: 'hidden' });
   const showButton = useRef<HTMLButtonElement>(null);
   const usernameInput = useRef<HTMLInputElement>(null);
@@ -100,6 +109,17 @@ function CredentialsReveal(props: { name: string }) {
       />
     );
   }
+  if (permission.loading) {
+    return null;
+  }
+  if (!permission.allowed) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        {NOT_AN_OWNER}
+      </Typography>
+    );
+  }
+  // A 403 despite the permission, say when the store changed owners since the page decided.
   if (reveal.kind === 'refused') {
     return (
       <Typography variant="body2" color="textSecondary" role="alert">

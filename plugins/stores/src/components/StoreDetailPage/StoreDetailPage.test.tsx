@@ -317,7 +317,7 @@ describe('StoreDetailPage', () => {
       expect(stepState(step)).toBe('done');
     }
     expect(
-      screen.getByRole('button', { name: 'Show admin credentials' }),
+      await screen.findByRole('button', { name: 'Show admin credentials' }),
     ).toBeInTheDocument();
   });
 
