@@ -50,13 +50,15 @@ describe('Helm', () => {
     const seen = path.join(dir, 'env.txt');
     await fs.writeFile(
       binary,
-      `#!/bin/sh\nenv > '${seen}'\necho '[]'\n`,
+      `#!/bin/sh\nenv > '${seen}'\n`,
       { mode: 0o755 },
     );
     process.env.POSTGRES_PASSWORD = 'db-secret-value';
     process.env.KUBECONFIG = '/somewhere/admin.kubeconfig';
 
-    await new Helm({ binary, timeoutMs: 10_000 }).listReleases({
+    await new Helm({ binary, timeoutMs: 10_000 }).uninstall({
+      release: 'shop',
+      namespace: 'store-shop',
       kubeconfig: path.join(dir, 'store-cluster.kubeconfig'),
     });
 

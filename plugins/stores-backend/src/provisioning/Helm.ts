@@ -3,15 +3,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A release as `helm list` reports it. */
-export interface HelmRelease {
-  name: string;
-  namespace: string;
-  /** deployed, failed, pending-install, pending-upgrade, uninstalling, ... */
-  status: string;
-  chart: string;
-}
-
 /** helm failed; `output` is what it printed, kept for the store's timeline. */
 export class HelmError extends Error {
   name = 'HelmError';
@@ -177,24 +168,6 @@ export class Helm {
       }
       throw error;
     }
-  }
-
-  /** Every release in the cluster that is deployed, failed or in flight, in one call. */
-  async listReleases(call: HelmCall): Promise<HelmRelease[]> {
-    // Helm 4 dropped `--all`; these flags mean the same in Helm 3 and 4.
-    const states = ['--deployed', '--failed', '--pending', '--uninstalling'];
-    const stdout = await this.run(
-      ['list', '--all-namespaces', ...states, '--max', '0', '--output', 'json'],
-      call,
-      60_000,
-    );
-    const releases = JSON.parse(stdout || '[]') as HelmRelease[];
-    return releases.map(r => ({
-      name: r.name,
-      namespace: r.namespace,
-      status: r.status,
-      chart: r.chart,
-    }));
   }
 
   private async withValuesFile<T>(

@@ -273,6 +273,26 @@ export class StoreCluster {
     return { ready: total > 0 && pending.length === 0, total, pending };
   }
 
+  /**
+   * The status of a release (`deployed`, `failed`, `pending-install`, ...) as Helm's
+   * newest release record in the namespace says, or undefined when there is none. Read
+   * from the records' labels through the API: the backend may read Secrets only inside
+   * store namespaces, so `helm list --all-namespaces` is not open to it.
+   */
+  async releaseStatus(
+    namespace: string,
+    release: string,
+  ): Promise<string | undefined> {
+    const records = await this.core.listNamespacedSecret({
+      namespace,
+      labelSelector: `owner=helm,name=${release}`,
+    });
+    const newest = records.items
+      .map(r => r.metadata?.labels ?? {})
+      .sort((a, b) => Number(b.version ?? 0) - Number(a.version ?? 0))[0];
+    return newest?.status;
+  }
+
   /** The decoded data of a Secret in a store namespace; undefined when it is missing. */
   async readSecret(
     namespace: string,

@@ -6,7 +6,7 @@ import {
   StoresDatabase,
 } from '../database/StoresDatabase';
 import { StoresMetrics } from '../metrics';
-import { Helm, HelmRelease } from '../provisioning/Helm';
+import { Helm } from '../provisioning/Helm';
 import { ObservedNamespace, StoreCluster } from '../provisioning/StoreCluster';
 import {
   ProvisioningError,
@@ -19,7 +19,8 @@ type LiveStore = Store & StoreLease;
 /** What one pass saw of a cluster: a single list of namespaces and of releases. */
 interface ClusterSnapshot {
   namespaces: Map<string, ObservedNamespace>;
-  releases: Map<string, HelmRelease>;
+  /** status of each ready store's release, by `<namespace>/<release>` */
+  releases: Map<string, string>;
 }
 
 export interface StoreReconcilerOptions {
@@ -171,16 +172,23 @@ export class StoreReconciler {
       let cluster: StoreCluster;
       try {
         cluster = this.options.clusters.get(name);
-        const [namespaces, releases] = await Promise.all([
-          cluster.listStoreNamespaces(),
-          this.options.helm.listReleases({
-            kubeconfig: cluster.kubeconfigPath,
+        const namespaces = await cluster.listStoreNamespaces();
+        // One read per ready store whose namespace is there: release records are Secrets,
+        // which the backend may read inside store namespaces only.
+        const releases = new Map<string, string>();
+        const ready = stores.filter(
+          s =>
+            s.status === 'ready' &&
+            s.cluster === name &&
+            namespaces.has(s.namespace),
+        );
+        await Promise.all(
+          ready.map(async s => {
+            const status = await cluster.releaseStatus(s.namespace, s.name);
+            if (status) releases.set(`${s.namespace}/${s.name}`, status);
           }),
-        ]);
-        snapshots.set(name, {
-          namespaces,
-          releases: new Map(releases.map(r => [`${r.namespace}/${r.name}`, r])),
-        });
+        );
+        snapshots.set(name, { namespaces, releases });
       } catch (error) {
         // Without a reliable view of the cluster, drift cannot be told apart from an outage.
         this.options.logger.warn(
@@ -201,7 +209,7 @@ export class StoreReconciler {
       drift = `Namespace ${store.namespace} is being deleted outside the portal`;
     } else if (!release) {
       drift = `Release ${store.name} is gone`;
-    } else if (release.status === 'failed') {
+    } else if (release === 'failed') {
       drift = `Release ${store.name} is in status failed`;
     }
     if (!drift) return;
