@@ -482,6 +482,15 @@ describe.each([
   });
 });
 
+/**
+ * `kubectl auth can-i` arguments for a resource: `pods/log` there would mean the pod named
+ * "log", so a subresource goes in its own flag.
+ */
+function canIResource(resource: string): string[] {
+  const [type, sub] = resource.split('/');
+  return sub ? [type, `--subresource=${sub}`] : [type];
+}
+
 describe('stores-portal ServiceAccounts', () => {
   const portalNs = `${testNamespacePrefix(__filename)}-portal`;
   const release = 'stores-portal';
@@ -660,7 +669,7 @@ describe('stores-portal ServiceAccounts', () => {
           'auth',
           'can-i',
           verb,
-          resource,
+          ...canIResource(resource),
           '-n',
           ns,
         ]);
@@ -698,7 +707,7 @@ describe('stores-portal ServiceAccounts', () => {
         'auth',
         'can-i',
         verb,
-        resource,
+        ...canIResource(resource),
         '--all-namespaces',
       ]);
       expect({ verb, resource, answer: r.stdout.trim() }).toEqual({
@@ -754,7 +763,7 @@ describe('stores-portal ServiceAccounts', () => {
         'auth',
         'can-i',
         'get',
-        'pods/log',
+        ...canIResource('pods/log'),
         '-n',
         ns,
       ]);

@@ -419,7 +419,7 @@ it('creates a store from the template, follows it to ready, shows its entity and
     await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
     // the list polls while the store is being deleted; deleted stores are not listed
     await link.waitFor({ state: 'detached', timeout: 5 * 60_000 });
-    await visible(page.getByText('No stores yet'));
+    await visible(page.getByText('No stores you can see'));
     await screenshot(page, 'stores-list-empty.png');
   });
 

@@ -43,6 +43,9 @@ function kubectlAs(kubeconfig: string, args: string[], input?: string) {
   });
 }
 
+/** Every refused attempt and the answer it got, printed at the end as the trial's record. */
+const record: Array<{ attempt: string; answer: string }> = [];
+
 /** Retries until the admission policy, which loads a moment after it is applied, answers. */
 async function refused(
   kubeconfig: string,
@@ -52,7 +55,17 @@ async function refused(
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await kubectlAs(kubeconfig, args, input);
-    if (r.code !== 0) return r.stderr.trim();
+    if (r.code !== 0) {
+      const who = kubeconfig === asViewer ? 'viewer' : 'stores';
+      const what = input
+        ? `${args.join(' ')} ${JSON.parse(input).kind}`
+        : args.join(' ');
+      record.push({
+        attempt: `${who}: kubectl ${what}`,
+        answer: r.stderr.trim(),
+      });
+      return r.stderr.trim();
+    }
     if (Date.now() > deadline) {
       throw new Error(
         `kubectl ${args.join(' ')} was allowed:\n${r.stdout}${r.stderr}`,
@@ -97,7 +110,12 @@ async function proxy(method: string, route: string, body?: unknown) {
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(30_000),
   });
-  return { status: res.status, text: await res.text() };
+  const text = await res.text();
+  record.push({
+    attempt: `non-admin user: ${method} /api/kubernetes/proxy${route}`,
+    answer: `HTTP ${res.status} ${text.slice(0, 160)}`,
+  });
+  return { status: res.status, text };
 }
 
 beforeAll(async () => {
@@ -111,6 +129,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.stdout.write(
+    `\nSecurity trial: ${record.length} refused attempts\n${record
+      .map(r => `- ${r.attempt}\n    -> ${r.answer.replace(/\s+/g, ' ')}`)
+      .join('\n')}\n`,
+  );
   await backend?.stop();
   backend?.remove();
   await kubectl([
@@ -377,6 +400,11 @@ async function refusalsInsideTheStoreNamespace() {
     },
     { timeoutMs: 60_000, intervalMs: 1000 },
   );
+  record.push({
+    attempt:
+      'stores: a Deployment of a privileged hostPath pod (its ReplicaSet)',
+    answer: failure,
+  });
   expect(failure).toMatch(/violates PodSecurity "restricted/);
   expect(failure).toMatch(/privileged/);
   expect(failure).toMatch(/hostPath/);
@@ -472,10 +500,15 @@ describe('the stores backend identity outside store namespaces', () => {
       'auth',
       'can-i',
       'get',
-      'pods/log',
+      'pods',
+      '--subresource=log',
       '-n',
       'kube-system',
     ]);
+    record.push({
+      attempt: 'stores: kubectl auth can-i get pods --subresource=log -n kube-system',
+      answer: r.stdout.trim(),
+    });
     expect(r.stdout.trim()).toBe('no');
   });
 
