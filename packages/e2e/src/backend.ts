@@ -4,13 +4,13 @@
  * (never 7007), with its own SQLite files in a temp dir so that it can be killed and started
  * again on the same data, as a child process group that `kill` ends at once, like a crash.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { repoRoot } from './portal';
+import { repoRoot, writeTestbedConfig } from './portal';
 
 /** One event of a scaffolder task, as `/v2/tasks/:id/eventstream` sends it. */
 export interface TaskEvent {
@@ -52,29 +52,6 @@ function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
     });
-  });
-}
-
-function execText(
-  file: string,
-  args: string[],
-  options: { cwd: string },
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd: options.cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            new Error(`${path.basename(file)} ${args.join(' ')}: ${stderr}`),
-          );
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
   });
 }
 
@@ -135,18 +112,7 @@ export class TestbedBackend {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stores-template-'));
     const port = await freePort();
 
-    const testbedYaml = await execText(
-      'bash',
-      [path.join(repoRoot, 'scripts', 'testbed-app-config')],
-      { cwd: repoRoot },
-    );
-    if (!/name: testbed/.test(testbedYaml)) {
-      throw new Error(
-        `scripts/testbed-app-config printed no testbed cluster:\n${testbedYaml}`,
-      );
-    }
-    const testbedConfig = path.join(dir, 'app-config.testbed.yaml');
-    fs.writeFileSync(testbedConfig, testbedYaml, { mode: 0o600 });
+    const testbedConfig = await writeTestbedConfig(dir);
 
     const sqliteDir = path.join(dir, 'sqlite');
     fs.mkdirSync(sqliteDir);

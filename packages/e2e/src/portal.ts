@@ -80,10 +80,11 @@ function yarnRelease(): string {
 }
 
 /**
- * Writes the portal's extra config into `dir`: the test bed's (what `scripts/start` writes to
- * app-config.testbed.local.yaml) and this test's own. Returns the --config paths to add.
+ * Writes what `scripts/start` writes to app-config.testbed.local.yaml (the test bed as the
+ * Kubernetes plugin's and the stores backend's cluster, with the chart's two identities)
+ * into `dir`, and returns its path.
  */
-export async function writePortalConfig(dir: string): Promise<string[]> {
+export async function writeTestbedConfig(dir: string): Promise<string> {
   const testbedYaml = await runOk('bash', [
     path.join(repoRoot, 'scripts', 'testbed-app-config'),
   ]);
@@ -94,8 +95,15 @@ export async function writePortalConfig(dir: string): Promise<string[]> {
   }
   const testbedConfig = path.join(dir, 'app-config.testbed.yaml');
   fs.writeFileSync(testbedConfig, testbedYaml, { mode: 0o600 });
+  return testbedConfig;
+}
 
-  // JSON is YAML; the config loader reads it as such.
+/**
+ * Writes the portal's extra config into `dir`: the test bed's (what `scripts/start` writes to
+ * app-config.testbed.local.yaml) and this test's own. Returns the --config paths to add.
+ */
+export async function writePortalConfig(dir: string): Promise<string[]> {
+  const testbedConfig = await writeTestbedConfig(dir);
   const e2eConfig = path.join(dir, 'app-config.e2e.yaml');
   const sqliteDir = path.join(dir, 'sqlite');
   fs.mkdirSync(sqliteDir);
