@@ -506,7 +506,8 @@ describe('the stores backend identity outside store namespaces', () => {
       'kube-system',
     ]);
     record.push({
-      attempt: 'stores: kubectl auth can-i get pods --subresource=log -n kube-system',
+      attempt:
+        'stores: kubectl auth can-i get pods --subresource=log -n kube-system',
       answer: r.stdout.trim(),
     });
     expect(r.stdout.trim()).toBe('no');

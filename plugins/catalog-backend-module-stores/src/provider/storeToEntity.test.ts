@@ -78,7 +78,7 @@ describe('storeToEntity', () => {
     });
   });
 
-  it('says why a store failed and leaves out links it does not have', () => {
+  it('keeps the failure detail out of what every catalog reader sees, and links it does not have', () => {
     const entity = storeToEntity(
       makeStore({
         name: 'cart',
@@ -94,8 +94,9 @@ describe('storeToEntity', () => {
 
     expect(entity.metadata.title).toBe('cart (Medusa)');
     expect(entity.metadata.description).toBe(
-      'Medusa store on the small plan in cluster local, namespace store-cart. Status failed: the storefront did not answer within 10 minutes.',
+      'Medusa store on the small plan in cluster local, namespace store-cart. Status failed.',
     );
+    expect(JSON.stringify(entity)).not.toContain('did not answer');
     expect(entity.metadata.links).toEqual([]);
     expect(entity.metadata.labels).toMatchObject({
       'stores.backstage.io/status': 'failed',

@@ -25,11 +25,12 @@ function engineTitle(engine: string): string {
   );
 }
 
+/**
+ * Every catalog reader sees the description, so it holds the status but never the failure
+ * detail (helm output), which only the store's owners and admins may read.
+ */
 function describe(store: Store, engine: string): string {
-  const status = store.statusReason
-    ? `${store.status}: ${store.statusReason}`
-    : store.status;
-  return `${engine} store on the ${store.plan} plan in cluster ${store.cluster}, namespace ${store.namespace}. Status ${status}.`;
+  return `${engine} store on the ${store.plan} plan in cluster ${store.cluster}, namespace ${store.namespace}. Status ${store.status}.`;
 }
 
 /** Labels whose values a label can hold; one odd engine id must not make the entity invalid. */
