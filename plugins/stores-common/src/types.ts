@@ -152,3 +152,19 @@ export interface StoreEngineInfo {
  * @public
  */
 export const STORE_CHANGED_TOPIC = 'stores.store-changed';
+
+/**
+ * The login of a store's admin, read from the cluster on demand.
+ *
+ * @remarks
+ * Only the store's owners may read it. Keep it in a component's state and
+ * nowhere else: no cache, no storage, no logs.
+ *
+ * @public
+ */
+export interface StoreAdminCredentials {
+  username: string;
+  password: string;
+  /** Where to log in, when the backend knows it. */
+  adminUrl?: string;
+}

@@ -1,10 +1,13 @@
-import { Store } from '@stores-for-backstage/plugin-stores-common';
+import {
+  Store,
+  StoreAdminCredentials,
+} from '@stores-for-backstage/plugin-stores-common';
 
 /** A shop's admin login. Held only while it is sent to its owner: never stored or logged. */
-export interface StoreCredentials {
-  username: string;
-  password: string;
-}
+export type StoreCredentials = Pick<
+  StoreAdminCredentials,
+  'username' | 'password'
+>;
 
 /** Reads the admin login of a ready store from where its engine keeps it, on demand. */
 export interface StoreCredentialsReader {

@@ -23,6 +23,7 @@ import {
   CreateStoreRequest,
   STORE_PLANS,
   Store,
+  StoreAdminCredentials,
   StoreEvent,
   StoreList,
   StorePlan,
@@ -50,10 +51,7 @@ import { StoresMetrics } from '../metrics';
 import { ClusterRegistry, EngineRegistry } from '../provisioning/registries';
 import { StoreProvisioner } from '../provisioning/StoreProvisioner';
 import { ConcurrencyLimit } from './ConcurrencyLimit';
-import {
-  StoreCredentials,
-  StoreCredentialsReader,
-} from './StoreCredentialsReader';
+import { StoreCredentialsReader } from './StoreCredentialsReader';
 
 /** The longest owner entity ref; the owner column holds 255 characters. */
 export const OWNER_REF_MAX_LENGTH = 255;
@@ -79,11 +77,6 @@ export interface StoresCaller {
   userEntityRef: string;
   /** The user and the groups they belong to, as the identity tells. */
   ownershipEntityRefs: string[];
-}
-
-/** What an owner learns when revealing a store's credentials. */
-export interface RevealedStoreCredentials extends StoreCredentials {
-  adminUrl?: string;
 }
 
 const transformConditions = createConditionTransformer(
@@ -336,7 +329,7 @@ export class StoresService {
   async revealCredentials(
     name: string,
     credentials: BackstageCredentials,
-  ): Promise<RevealedStoreCredentials> {
+  ): Promise<StoreAdminCredentials> {
     const store = await this.findVisibleStore(name, credentials);
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: storeCredentialsRevealPermission, resourceRef: store.id }],

@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   CreateStoreRequest,
   Store,
+  StoreAdminCredentials,
   StoreEngineInfo,
   StoreEvent,
   StoreList,
@@ -33,22 +34,6 @@ export interface ListStoresOptions {
 export interface CreateStoreOptions {
   /** Repeating a request with the same key returns the first store instead of a conflict. */
   idempotencyKey?: string;
-}
-
-/**
- * The login of a store's admin, read from the cluster on demand.
- *
- * @remarks
- * Only the store's owners may read it. Keep it in a component's state and
- * nowhere else: no cache, no storage, no logs.
- *
- * @public
- */
-export interface StoreAdminCredentials {
-  username: string;
-  password: string;
-  /** Where to log in, when the backend knows it. */
-  adminUrl?: string;
 }
 
 /**

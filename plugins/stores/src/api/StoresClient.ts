@@ -3,16 +3,12 @@ import { ResponseError } from '@backstage/errors';
 import {
   CreateStoreRequest,
   Store,
+  StoreAdminCredentials,
   StoreEngineInfo,
   StoreEvent,
   StoreList,
 } from '@stores-for-backstage/plugin-stores-common';
-import {
-  CreateStoreOptions,
-  ListStoresOptions,
-  StoreAdminCredentials,
-  StoresApi,
-} from './StoresApi';
+import { CreateStoreOptions, ListStoresOptions, StoresApi } from './StoresApi';
 
 /** Plain-text error bodies longer than this are proxies' HTML pages, not reasons. */
 const MAX_TEXT_REASON_LENGTH = 300;

@@ -3,6 +3,5 @@ export type {
   StoresApi,
   ListStoresOptions,
   CreateStoreOptions,
-  StoreAdminCredentials,
 } from './StoresApi';
 export { StoresClient } from './StoresClient';

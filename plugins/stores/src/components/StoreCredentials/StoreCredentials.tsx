@@ -20,7 +20,8 @@ import {
   storeCredentialsRevealPermission,
 } from '@stores-for-backstage/plugin-stores-common';
 import { RefObject, useEffect, useRef, useState } from 'react';
-import { StoreAdminCredentials, storesApiRef } from '../../api';
+import { StoreAdminCredentials } from '@stores-for-backstage/plugin-stores-common';
+import { storesApiRef } from '../../api';
 import { hasAdminCredentials } from '../../lib/status';
 
 /** What a user who does not own the store sees instead of the login. */
