@@ -1,7 +1,8 @@
 /*
  * The harness that starts a whole portal against the local test bed: the backend alone
  * (TestbedBackend, for API-level tests) or backend and app (startPortal, for the browser),
- * and the system's Chromium. Its own tests are src/*.browser.test.ts and src/*.testbed.test.ts.
+ * the system's Chromium, and a real OpenID Connect provider to sign in through (startOidcServer).
+ * Its own tests are src/*.test.ts, src/*.browser.test.ts and src/*.testbed.test.ts.
  */
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
 export type { Browser } from './browser';
@@ -21,3 +22,5 @@ export {
   formatTaskLog,
 } from './backend';
 export type { TaskEvent, ApiResponse, GuestIdentity } from './backend';
+export { startOidcServer } from './oidc';
+export type { OidcTestServer, OidcTestUser } from './oidc';
