@@ -19,6 +19,7 @@ import os from 'node:os';
 import { readStoresSettings } from './config';
 import { StoresDatabase } from './database/StoresDatabase';
 import { createStoresMetrics } from './metrics';
+import { ClusterHealth } from './provisioning/ClusterHealth';
 import { Helm } from './provisioning/Helm';
 import { ClusterRegistry, EngineRegistry } from './provisioning/registries';
 import { StoreProvisioner } from './provisioning/StoreProvisioner';
@@ -75,6 +76,7 @@ export const storesPlugin = createBackendPlugin({
         });
         const engineRegistry = new EngineRegistry(engines, settings.engines);
         const clusters = await ClusterRegistry.create(settings);
+        const clusterHealth = new ClusterHealth(clusters, { logger });
         const helm = new Helm(settings.helm);
         const metrics = createStoresMetrics(deps.metrics, () =>
           database.countByStatus(),
@@ -107,6 +109,7 @@ export const storesPlugin = createBackendPlugin({
           permissions: deps.permissions,
           engines: engineRegistry,
           clusters,
+          clusterHealth,
           provisioner,
           // read from the Secret the store's engine names, on demand
           credentials: {
@@ -133,9 +136,16 @@ export const storesPlugin = createBackendPlugin({
           // short timeout also frees the task soon when a backend dies mid-pass.
           timeout: { minutes: 1 },
           initialDelay: { seconds: 1 },
-          fn: () => reconciler.runPass(),
+          // each pass also asks every cluster whether it answers
+          fn: async () => {
+            await Promise.all([reconciler.runPass(), clusterHealth.checkAll()]);
+          },
         });
-        lifecycle.addStartupHook(() => reconciler.trigger());
+        lifecycle.addStartupHook(() => {
+          reconciler.trigger();
+          // at start: logs a cluster that does not answer, with what to do
+          clusterHealth.checkAll().catch(() => {});
+        });
         lifecycle.addShutdownHook(async () => {
           await reconciler.stop();
           await clusters.close();
@@ -148,6 +158,7 @@ export const storesPlugin = createBackendPlugin({
             auditor: deps.auditor,
             service,
             engines: engineRegistry,
+            clusterHealth,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -21,6 +21,7 @@ import YAML from 'yaml';
 import { StoresSettings } from './config';
 import { StoresDatabase } from './database/StoresDatabase';
 import { wooCommerceEngine } from './engines/engineModules';
+import { ClusterHealth } from './provisioning/ClusterHealth';
 import { ClusterRegistry, EngineRegistry } from './provisioning/registries';
 import { StoreCluster } from './provisioning/StoreCluster';
 import { createRouter } from './router';
@@ -111,6 +112,8 @@ async function setup(
     deny?: string[];
     databaseId?: TestDatabaseId;
     render?: () => Promise<Array<{ kind: string; name: string }>>;
+    /** How the cluster answers the health check; by default with its version. */
+    checkReachable?: () => Promise<{ version: string }>;
   } = {},
 ) {
   const knex = await databases.init(options.databaseId ?? 'SQLITE_3');
@@ -119,12 +122,19 @@ async function setup(
   const engines = new EngineRegistry([wooCommerceEngine], {
     woocommerce: { chart: 'unused', valuesFiles: [], enabled: true },
   });
+  const checkReachable = jest.fn(
+    options.checkReachable ?? (async () => ({ version: 'v1.34.10' })),
+  );
   const clusters = new ClusterRegistry([
     {
       name: 'local',
       settings: { name: 'local', baseDomain: 'example.test', tls: false },
-    } as StoreCluster,
+      server: 'https://127.0.0.1:6443',
+      unconfigured: false,
+      checkReachable,
+    } as unknown as StoreCluster,
   ]);
+  const clusterHealth = new ClusterHealth(clusters);
   // Rendering needs helm and a chart; the integration tests cover it for real.
   const provisioner = {
     render: jest.fn(
@@ -154,6 +164,7 @@ async function setup(
     permissions,
     engines,
     clusters,
+    clusterHealth,
     provisioner,
     credentials: fakeCredentials,
     limits: { ...limits, ...options.limits },
@@ -167,9 +178,18 @@ async function setup(
     auditor,
     service,
     engines,
+    clusterHealth,
   });
   const app = express().use(router).use(mockErrorHandler());
-  return { app, database, onChange, auditor, provisioner, knex };
+  return {
+    app,
+    database,
+    onChange,
+    auditor,
+    provisioner,
+    knex,
+    checkReachable,
+  };
 }
 
 const shop = { name: 'shop', engine: 'woocommerce' };
@@ -197,6 +217,93 @@ async function makeFailed(database: StoresDatabase, id: string) {
 }
 
 describe('createRouter', () => {
+  describe('when the cluster does not answer', () => {
+    const refused = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
+    };
+
+    it('refuses a create with 503 saying which cluster, what failed and what to do, and records nothing', async () => {
+      const { app, database, onChange } = await setup({
+        checkReachable: refused,
+      });
+      const res = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      expect(res.status).toBe(503);
+      expectDocumented(res, 'post', '/stores');
+      expect(res.body.error.message).toBe(
+        "The cluster 'local' (https://127.0.0.1:6443) cannot be reached: connect ECONNREFUSED 127.0.0.1:6443. " +
+          'To run stores on this machine, start the portal with scripts/start: it builds and starts the local ' +
+          'test bed and configures the portal for it. For another cluster, check stores.clusters in the ' +
+          'app-config and that its API server is up.',
+      );
+      expect(await database.findStoreByName('shop')).toBeUndefined();
+      expect(onChange).not.toHaveBeenCalled();
+    });
+
+    it('shows the same words on GET /clusters', async () => {
+      const { app } = await setup({ checkReachable: refused });
+      const res = await request(app).get('/clusters').set('Authorization', bob);
+      expect(res.status).toBe(200);
+      expectDocumented(res, 'get', '/clusters');
+      expect(res.body.items).toEqual([
+        {
+          name: 'local',
+          reachable: false,
+          checkedAt: expect.any(String),
+          message: expect.stringMatching(
+            /^The cluster 'local' \(https:\/\/127\.0\.0\.1:6443\) cannot be reached: connect ECONNREFUSED.*scripts\/start/,
+          ),
+        },
+      ]);
+      const create = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      expect(create.body.error.message).toBe(res.body.items[0].message);
+    });
+
+    it('creates once the cluster answers again, without waiting for a reconcile pass', async () => {
+      let up = false;
+      const { app } = await setup({
+        checkReachable: async () => {
+          if (!up) throw new Error('no answer within 3 s');
+          return { version: 'v1.34.10' };
+        },
+      });
+      const down = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      expect(down.status).toBe(503);
+      up = true;
+      const res = await request(app)
+        .post('/stores')
+        .set('Authorization', ada)
+        .send(shop);
+      expect(res.status).toBe(201);
+    });
+  });
+
+  it('lists the clusters that answer, with their version', async () => {
+    const { app, checkReachable } = await setup();
+    const res = await request(app).get('/clusters').set('Authorization', bob);
+    expect(res.status).toBe(200);
+    expectDocumented(res, 'get', '/clusters');
+    expect(res.body.items).toEqual([
+      {
+        name: 'local',
+        reachable: true,
+        checkedAt: expect.any(String),
+        version: 'v1.34.10',
+      },
+    ]);
+    // a fresh answer is reused, not asked again
+    await request(app).get('/clusters').set('Authorization', bob);
+    expect(checkReachable).toHaveBeenCalledTimes(1);
+  });
+
   it('answers health without caring for credentials', async () => {
     const { app } = await setup();
     const res = await request(app).get('/health');

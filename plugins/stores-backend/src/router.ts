@@ -13,6 +13,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { ClusterHealth } from './provisioning/ClusterHealth';
 import { EngineRegistry } from './provisioning/registries';
 import { StoresCaller, StoresService } from './service/StoresService';
 
@@ -67,8 +68,10 @@ export async function createRouter(options: {
   auditor: AuditorService;
   service: StoresService;
   engines: EngineRegistry;
+  clusterHealth?: Pick<ClusterHealth, 'current'>;
 }): Promise<express.Router> {
-  const { httpAuth, userInfo, auditor, service, engines } = options;
+  const { httpAuth, userInfo, auditor, service, engines, clusterHealth } =
+    options;
   const router = Router();
   router.use(express.json());
 
@@ -113,6 +116,13 @@ export async function createRouter(options: {
   router.get('/engines', async (req, res) => {
     await caller(req);
     res.json({ items: engines.list() });
+  });
+
+  // Whether stores can be created: the Stores page shows a banner for a cluster that
+  // does not answer, with the words of the 503 a create would get.
+  router.get('/clusters', async (req, res) => {
+    await caller(req);
+    res.json({ items: (await clusterHealth?.current()) ?? [] });
   });
 
   router.get('/stores', async (req, res) => {

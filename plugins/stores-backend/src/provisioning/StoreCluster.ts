@@ -8,6 +8,7 @@ import {
   RbacAuthorizationV1Api,
   RbacV1Subject,
   V1Namespace,
+  VersionApi,
 } from '@kubernetes/client-node';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
 import fs from 'node:fs/promises';
@@ -104,7 +105,12 @@ export class StoreCluster {
   private readonly apps: AppsV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly authn: AuthenticationV1Api;
+  private readonly version: VersionApi;
   private identity?: Promise<RbacV1Subject>;
+  /** The API server as the stores identity sees it, for messages. */
+  readonly server: string | undefined;
+  /** True when no cluster was configured and no kubeconfig exists either. */
+  readonly unconfigured: boolean;
 
   private constructor(
     readonly settings: ClusterSettings,
@@ -116,6 +122,34 @@ export class StoreCluster {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     this.authn = kc.makeApiClient(AuthenticationV1Api);
+    this.version = kc.makeApiClient(VersionApi);
+    this.server = kc.getCurrentCluster()?.server;
+    // client-node's last resort when it finds no kubeconfig at all
+    this.unconfigured =
+      !settings.url &&
+      !settings.kubeconfig &&
+      kc.getCurrentCluster()?.name === 'cluster' &&
+      this.server === 'http://localhost:8080';
+  }
+
+  /**
+   * Asks the API server for its version as the stores identity: cheap, and it fails
+   * the way every other call would (no server, refused, bad certificate, bad token).
+   */
+  async checkReachable(timeoutMs: number): Promise<{ version: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const info = await Promise.race([this.version.getCode(), timeout]);
+      return { version: info.gitVersion };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get name() {

@@ -50,6 +50,7 @@ import {
 import { StoresMetrics } from '../metrics';
 import { ClusterRegistry, EngineRegistry } from '../provisioning/registries';
 import { StoreProvisioner } from '../provisioning/StoreProvisioner';
+import { ClusterHealth } from '../provisioning/ClusterHealth';
 import { ConcurrencyLimit } from './ConcurrencyLimit';
 import { StoreCredentialsReader } from './StoreCredentialsReader';
 
@@ -128,6 +129,8 @@ export class StoresService {
       permissions: PermissionsService;
       engines: EngineRegistry;
       clusters: ClusterRegistry;
+      /** Refuses a create with 503 when its cluster does not answer. */
+      clusterHealth?: Pick<ClusterHealth, 'assertReachable'>;
       provisioner: Pick<StoreProvisioner, 'render'>;
       credentials: StoreCredentialsReader;
       limits: StoresSettings['limits'];
@@ -195,6 +198,8 @@ export class StoresService {
       );
       if (existing) return { store: existing, created: false };
     }
+    // Nothing is recorded for a cluster that cannot take the store: the 503 says why.
+    await this.deps.clusterHealth?.assertReachable(parsed.cluster);
 
     const store = await database.insertStore(
       {
