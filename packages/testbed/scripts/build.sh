@@ -7,6 +7,14 @@
 #
 # Usage: build.sh [component...]   (default: all; components: kubernetes etcd kwok helm3 helm4)
 #        build.sh --print-dir <component>   prints the cache dir of a component (no build)
+#        build.sh --start-set     what start.sh needs (all but helm3, which only tests use)
+#
+# Components build in two lanes at once, kubernetes in one and the rest in the other: one go
+# build leaves cores idle while it links or waits on a long compile, two keep them busy.
+# Every component compiles with the same tags and flags, so the packages they share at the
+# same version (the standard library, golang.org/x, gRPC, ...) compile once in the Go cache.
+# Progress (packages compiled, time left by the last measured build) goes to stderr; each
+# build's time is recorded in <cache>/timings for the next estimate.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +22,12 @@ pkg="$(dirname "$here")"
 gomods="$pkg/go"
 cache_root="${STORES_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/stores-backstage}/testbed"
 all_components=(kubernetes etcd kwok helm3 helm4)
-jobs="${STORES_TESTBED_GO_JOBS:-2}"
+start_components=(kubernetes etcd kwok helm4)
+jobs="${STORES_TESTBED_GO_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+# Kubernetes' tags for every component (they only switch off things nobody here uses), so
+# shared packages get the same build ID; different tags would compile each of them again.
+build_tags=selinux,notest,grpcnotrace
+timings="$cache_root/timings"
 
 log() { printf '[testbed build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -64,13 +77,52 @@ module_time() { # <wrapper dir> <module>
 }
 module_dir() { (cd "$1" && go list -m -f '{{.Dir}}' "$2"); }
 
-go_build() { # <wrapper dir> <-o target: file, or dir ending in /> <ldflags> <tags> <packages...>
-  local wd="$1" out="$2" ldflags="$3" tags="$4"
+# Seconds the last build of a component took, for the estimate; before any build here, the
+# figures measured on a 2-core machine (docs: packages/testbed/README.md).
+last_seconds() { # <component>
+  local s
+  s="$(awk -v c="$1" '$1 == c { s = $3 } END { print s }' "$timings" 2>/dev/null)"
+  if [ -n "$s" ]; then echo "$s"; return; fi
+  case "$1" in
+    kubernetes) echo 590 ;; etcd) echo 49 ;; kwok) echo 141 ;; helm3) echo 161 ;; helm4) echo 300 ;;
+  esac
+}
+
+# Prints "<component>: n/N packages, Xs so far, about Ys left" every 15 s while go build -v
+# names the packages it compiles (cached ones are not named, so n may stay below N). N comes
+# from a go list that runs beside the build: it takes half a minute for kubernetes.
+progress() { # <component> <file that will hold the number of packages>
+  local c="$1" total_file="$2" total=? est n=0 last=$SECONDS t0=$SECONDS line left
+  est="$(last_seconds "$c")"
+  while IFS= read -r line; do
+    case "$line" in
+    *' '* | '#'* | '' | *:*) printf '%s\n' "$line" >&2 ;; # compiler output, not a package name
+    *) n=$((n + 1)) ;;
+    esac
+    if [ $((SECONDS - last)) -ge 15 ]; then
+      last=$SECONDS
+      left=$((est - (SECONDS - t0)))
+      [ "$left" -ge 10 ] || left=10
+      [ ! -s "$total_file" ] || total="$(cat "$total_file")"
+      log "$c: $n/$total packages compiled, $((SECONDS - t0)) s so far, about $left s left (last build $est s)"
+    fi
+  done
+}
+
+go_build() { # <component> <wrapper dir> <-o target: file, or dir ending in /> <ldflags> <packages...>
+  local c="$1" wd="$2" out="$3" ldflags="$4"
   shift 4
   (
     cd "$wd"
-    CGO_ENABLED=0 GOFLAGS='' GOWORK=off go build -p "$jobs" -trimpath -buildvcs=false \
-      ${tags:+-tags="$tags"} -ldflags="-s -w $ldflags" -o "$out" "$@"
+    export CGO_ENABLED=0 GOFLAGS='' GOWORK=off
+    total="$out.packages"
+    (go list -deps -tags="$build_tags" "$@" 2>/dev/null | wc -l >"$total.tmp" && mv "$total.tmp" "$total") &
+    go build -v -p "$jobs" -trimpath -buildvcs=false -tags="$build_tags" \
+      -ldflags="-s -w $ldflags" -o "$out" "$@" 2>&1 | progress "$c" "$total"
+    rc="${PIPESTATUS[0]}"
+    wait
+    rm -f "$total" "$total.tmp"
+    exit "$rc"
   )
 }
 
@@ -84,18 +136,18 @@ build_kubernetes() { # <wrapper> <version> <out>
     # gitCommit: the module proxy does not tell the commit; empty beats the "$Format:%H$" default
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$date -X $p.gitCommit="
   done
-  go_build "$wd" "$out/bin/" "$ld" selinux,notest,grpcnotrace \
+  go_build kubernetes "$wd" "$out/bin/" "$ld" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 }
 
 build_etcd() { # <wrapper> <version> <out>   (etcd's version is a constant in its source)
-  go_build "$1" "$3/bin/etcd" "" "" go.etcd.io/etcd/server/v3
+  go_build etcd "$1" "$3/bin/etcd" "" go.etcd.io/etcd/server/v3
 }
 
 build_kwok() { # <wrapper> <version> <out>
   local wd="$1" v="$2" out="$3" src
-  go_build "$wd" "$out/bin/" "-X sigs.k8s.io/kwok/pkg/consts.Version=$v" "" sigs.k8s.io/kwok/cmd/kwok
+  go_build kwok "$wd" "$out/bin/" "-X sigs.k8s.io/kwok/pkg/consts.Version=$v" sigs.k8s.io/kwok/cmd/kwok
   # the stage YAMLs (node/pod/volume behaviour) ship in the module, not in the binary's flags
   src="$(module_dir "$wd" sigs.k8s.io/kwok)/kustomize/stage"
   (cd "$src" && find . -name '*.yaml' ! -path '*/testdata/*' ! -name kustomization.yaml) |
@@ -119,11 +171,12 @@ build_helm() { # <major> <wrapper> <version> <out>
       ld+=" -X helm.sh/helm/v3/$p.k8sVersionMajor=1 -X helm.sh/helm/v3/$p.k8sVersionMinor=$cg"
     done
   fi
-  go_build "$wd" "$out/bin/" "$ld" "" "helm.sh/helm/v$maj/cmd/helm"
+  go_build "helm$maj" "$wd" "$out/bin/" "$ld" "helm.sh/helm/v$maj/cmd/helm"
 }
 build_helm3() { build_helm 3 "$@"; }
 build_helm4() { build_helm 4 "$@"; }
 
+# one build per component at a time (parallel callers wait instead of building twice)
 build_component() {
   local c="$1" wd="$gomods/$1" m v dir tmp start missing=0 f
   m="$(component_module "$c")"
@@ -134,7 +187,15 @@ build_component() {
     log "$c $v: cached in $dir (skipped)"
     return 0
   fi
-  log "$c $v: building into $dir (go build -p $jobs) ..."
+  exec {lock}>"$cache_root/.build-$c.lock"
+  if ! flock -n "$lock"; then
+    log "$c: another build of it is running; waiting for it"
+    flock "$lock"
+    missing=0
+    for f in $(component_outputs "$c"); do [ -e "$dir/$f" ] || missing=1; done
+    [ "$missing" = 1 ] || return 0
+  fi
+  log "$c $v: building into $dir (go build -p $jobs; the last build took $(last_seconds "$c") s) ..."
   start=$SECONDS
   tmp="$dir.tmp.$$"
   rm -rf "$tmp"
@@ -142,22 +203,31 @@ build_component() {
   "build_$c" "$wd" "$v" "$tmp"
   rm -rf "$dir"
   mv "$tmp" "$dir"
+  printf '%s %s %s %s cores %s\n' "$c" "$v" "$((SECONDS - start))" "$(nproc 2>/dev/null || echo '?')" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$timings"
   log "$c $v: built in $((SECONDS - start)) s"
 }
 
 main() {
   if [ "${1:-}" = --print-dir ]; then component_dir "$2"; return; fi
   local comps=("$@")
+  if [ "${1:-}" = --start-set ]; then comps=("${start_components[@]}"); fi
   [ ${#comps[@]} -gt 0 ] || comps=("${all_components[@]}")
   mkdir -p "$cache_root"
-  # one build at a time per cache (parallel callers wait instead of building twice)
-  exec 9>"$cache_root/.build.lock"
-  if ! flock -n 9; then
-    log "another build is running; waiting for it"
-    flock 9
+  local total=$SECONDS c lane_k=() lane_rest=() pid rc=0
+  for c in "${comps[@]}"; do
+    component_module "$c" >/dev/null
+    if [ "$c" = kubernetes ]; then lane_k+=("$c"); else lane_rest+=("$c"); fi
+  done
+  if [ ${#lane_k[@]} -gt 0 ] && [ ${#lane_rest[@]} -gt 0 ]; then
+    (for c in "${lane_rest[@]}"; do build_component "$c"; done) &
+    pid=$!
+    build_component kubernetes || rc=$?
+    wait "$pid" || rc=$?
+  else
+    for c in "${comps[@]}"; do build_component "$c" || rc=$?; done
   fi
-  local total=$SECONDS c
-  for c in "${comps[@]}"; do build_component "$c"; done
+  [ "$rc" = 0 ] || { log "build failed"; return "$rc"; }
   log "done in $((SECONDS - total)) s"
 }
 

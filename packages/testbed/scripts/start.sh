@@ -35,7 +35,7 @@ if [ -s "$tb_starting" ]; then
 fi
 
 # ---- binaries ------------------------------------------------------------------------------
-"$tb_scripts/build.sh" # warm: skips everything in a few seconds
+"$tb_scripts/build.sh" --start-set # warm: skips everything at once; helm3 builds on demand
 k8s_dir="$("$tb_scripts/build.sh" --print-dir kubernetes)"
 etcd_dir="$("$tb_scripts/build.sh" --print-dir etcd)"
 kwok_dir="$("$tb_scripts/build.sh" --print-dir kwok)"

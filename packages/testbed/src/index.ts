@@ -170,6 +170,13 @@ export function ensureTestbed(): Promise<Testbed> {
   if (!ensured) {
     ensured = (async () => {
       await startScript();
+      // start.sh builds only what starting needs; Helm 3 is for tests, so it builds here
+      // (a few minutes once, then cached)
+      if (!fs.existsSync(readState()?.binaries.helm3 ?? '')) {
+        await runOk('bash', [path.join(scriptsDir, 'build.sh'), 'helm3'], {
+          timeoutMs: 45 * 60_000,
+        });
+      }
       const s = readState();
       if (!s)
         throw new Error(
