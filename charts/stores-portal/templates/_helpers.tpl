@@ -80,3 +80,23 @@ imagePullSecrets:
 {{- define "portal.viewerName" -}}
 {{- printf "%s-kubernetes-viewer" (include "portal.fullname" .) -}}
 {{- end -}}
+
+{{/* Base domain of the stores: <store>.<this>. */}}
+{{- define "portal.storesBaseDomain" -}}
+{{- default .Values.ingress.baseDomain .Values.stores.baseDomain -}}
+{{- end -}}
+
+{{/* The Secret with the OpenID Connect client secret. */}}
+{{- define "portal.oidcSecret" -}}
+{{- default (printf "%s-oidc" (include "portal.fullname" .)) .Values.auth.oidc.clientSecret.existingSecret -}}
+{{- end -}}
+
+{{/* The Secret with the auth backend's session secret: the operator's or the generated one. */}}
+{{- define "portal.sessionSecret" -}}
+{{- default (printf "%s-auth" (include "portal.fullname" .)) .Values.auth.session.existingSecret -}}
+{{- end -}}
+
+{{/* The OpenID Connect redirect URI to register at the identity provider. */}}
+{{- define "portal.oidcRedirectUri" -}}
+{{- printf "%s/api/auth/oidc/handler/frame" (include "portal.url" .) -}}
+{{- end -}}
