@@ -29,9 +29,8 @@ backend.add(import('@backstage/plugin-techdocs-backend'));
 
 // auth plugin
 backend.add(import('@backstage/plugin-auth-backend'));
-// See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
-// See https://backstage.io/docs/auth/guest/provider
+// OpenID Connect, and guest sign-in where it's configured (never in production by accident)
+backend.add(import('./auth'));
 
 // catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
