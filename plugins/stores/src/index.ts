@@ -14,4 +14,9 @@ export {
 export { isStoreEntity } from './components/EntityStore/isStoreEntity';
 export type { EntityStoreCardProps } from './components/EntityStore/EntityStoreCard';
 export { storesApiRef, StoresClient } from './api';
-export type { StoresApi, ListStoresOptions, CreateStoreOptions } from './api';
+export type {
+  StoresApi,
+  ListStoresOptions,
+  CreateStoreOptions,
+  ClusterStatus,
+} from './api';

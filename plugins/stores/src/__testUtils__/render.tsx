@@ -19,7 +19,7 @@ import {
 import { http, HttpResponse } from 'msw';
 import { ReactNode } from 'react';
 import { SWRConfig } from 'swr';
-import { storesApiRef, StoresClient } from '../api';
+import { ClusterStatus, storesApiRef, StoresClient } from '../api';
 import { createStoreTemplateRouteRef, rootRouteRef } from '../routes';
 
 /** Where `mockApis.discovery()` puts the stores backend. */
@@ -34,6 +34,8 @@ export const ENGINES: StoreEngineInfo[] = [
 export function storesHandlers(data: {
   stores: Store[];
   events?: Record<string, StoreEvent[]>;
+  /** What GET /clusters answers; by default one cluster that answers. */
+  clusters?: ClusterStatus[];
 }) {
   const notFound = (name: string) =>
     HttpResponse.json(
@@ -44,6 +46,18 @@ export function storesHandlers(data: {
       { status: 404 },
     );
   return [
+    http.get(`${STORES_URL}/clusters`, () =>
+      HttpResponse.json({
+        items: data.clusters ?? [
+          {
+            name: 'local',
+            reachable: true,
+            checkedAt: '2026-01-01T00:00:00Z',
+            version: 'v1.34.10',
+          },
+        ],
+      }),
+    ),
     http.get(`${STORES_URL}/engines`, () =>
       HttpResponse.json({ items: ENGINES }),
     ),

@@ -10,6 +10,21 @@ import {
 } from '@stores-for-backstage/plugin-stores-common';
 
 /**
+ * Whether the stores backend can reach a cluster (`GET /clusters`). `message`
+ * says which cluster, what failed and what to do, in the words of the 503 a
+ * create gets.
+ *
+ * @public
+ */
+export interface ClusterStatus {
+  name: string;
+  reachable: boolean;
+  checkedAt: string;
+  version?: string;
+  message?: string;
+}
+
+/**
  * Filters and paging for {@link StoresApi.listStores}.
  *
  * @public
@@ -46,6 +61,8 @@ export interface CreateStoreOptions {
  * @public
  */
 export interface StoresApi {
+  /** The clusters stores run in, and whether each answers. */
+  listClusters(): Promise<ClusterStatus[]>;
   /** The engines stores can be created with. */
   listEngines(): Promise<StoreEngineInfo[]>;
   /** A page of stores, newest first. */

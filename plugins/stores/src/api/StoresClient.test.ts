@@ -87,6 +87,19 @@ describe('StoresClient', () => {
     ]);
   });
 
+  it('lists the clusters with whether each answers', async () => {
+    const down = {
+      name: 'testbed',
+      reachable: false,
+      checkedAt: '2026-01-01T00:00:00Z',
+      message: "The cluster 'testbed' cannot be reached: connect ECONNREFUSED.",
+    };
+    server.use(
+      http.get(`${BASE}/clusters`, () => HttpResponse.json({ items: [down] })),
+    );
+    await expect(client.listClusters()).resolves.toEqual([down]);
+  });
+
   it('creates a store with an idempotency key', async () => {
     let body: unknown;
     let key: string | null = null;

@@ -8,7 +8,12 @@ import {
   StoreEvent,
   StoreList,
 } from '@stores-for-backstage/plugin-stores-common';
-import { CreateStoreOptions, ListStoresOptions, StoresApi } from './StoresApi';
+import {
+  ClusterStatus,
+  CreateStoreOptions,
+  ListStoresOptions,
+  StoresApi,
+} from './StoresApi';
 
 /** Plain-text error bodies longer than this are proxies' HTML pages, not reasons. */
 const MAX_TEXT_REASON_LENGTH = 300;
@@ -25,6 +30,13 @@ export class StoresClient implements StoresApi {
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi;
+  }
+
+  async listClusters(): Promise<ClusterStatus[]> {
+    const { items } = await this.request<{ items: ClusterStatus[] }>(
+      '/clusters',
+    );
+    return items;
   }
 
   async listEngines(): Promise<StoreEngineInfo[]> {

@@ -3,5 +3,6 @@ export type {
   StoresApi,
   ListStoresOptions,
   CreateStoreOptions,
+  ClusterStatus,
 } from './StoresApi';
 export { StoresClient } from './StoresClient';

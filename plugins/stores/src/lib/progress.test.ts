@@ -1,5 +1,5 @@
 import { makeEvent, readyTimeline } from '../__testUtils__/stores';
-import { deriveProgress, hintForStep } from './progress';
+import { deriveProgress, describeFailure, hintForStep } from './progress';
 
 function states(progress: ReturnType<typeof deriveProgress>) {
   return Object.fromEntries(progress.steps.map(s => [s.id, s.state]));
@@ -117,5 +117,57 @@ describe('deriveProgress', () => {
   it('shows every deletion step done for a deleted store', () => {
     const progress = deriveProgress({ status: 'deleted' }, []);
     expect(progress.steps.every(s => s.state === 'done')).toBe(true);
+  });
+});
+
+describe('describeFailure', () => {
+  const failedAtNamespace = (message: string, detail?: string) =>
+    describeFailure(
+      { status: 'failed', statusReason: message, cluster: 'testbed' },
+      [makeEvent('accepted'), makeEvent('failed', { message, detail })],
+    );
+
+  it('names an unreachable cluster instead of guessing a quota or permissions', () => {
+    const failure = failedAtNamespace(
+      'Could not create the namespace: HTTP protocol is not allowed when skipTLSVerify is not set or false. Retry the store once the cause is fixed.',
+    );
+    expect(failure.title).toBe('Failed at step Namespace');
+    expect(failure.hint).toBe(
+      "The stores backend could not reach the cluster 'testbed'; nothing is wrong with the store. Once the cluster is up again (on your own machine, scripts/start starts the local test bed), retry.",
+    );
+    expect(failure.hint).not.toMatch(/quota|permission/i);
+    expect(
+      failedAtNamespace(
+        'request to https://127.0.0.1:6443 failed: connect ECONNREFUSED',
+      ).hint,
+    ).toMatch(/could not reach the cluster 'testbed'/);
+  });
+
+  it('tells a quota from missing rights, and both from a Pod Security refusal', () => {
+    expect(
+      failedAtNamespace(
+        'namespaces "store-shop" is forbidden: exceeded quota: stores, requested: count/namespaces=1',
+      ).hint,
+    ).toMatch(/^A ResourceQuota in the cluster 'testbed'/);
+    expect(
+      failedAtNamespace(
+        'namespaces is forbidden: User "system:serviceaccount:stores-portal:stores-portal" cannot create resource "namespaces"',
+      ).hint,
+    ).toMatch(/^The cluster 'testbed' refused the stores backend's identity/);
+    expect(
+      failedAtNamespace(
+        'Helm could not install the chart',
+        'pods "shop-0" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true',
+      ).hint,
+    ).toMatch(/Pod Security 'restricted' refuses/);
+    expect(failedAtNamespace('Unauthorized').hint).toMatch(
+      /did not accept the stores backend's credentials/,
+    );
+  });
+
+  it("falls back to the step's hint when the words name no cause", () => {
+    expect(failedAtNamespace('something odd happened').hint).toBe(
+      "The cluster did not create the store's namespace; the reason above is its answer. Retry; if it fails again, ask the platform team with that reason.",
+    );
   });
 });

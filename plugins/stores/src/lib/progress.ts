@@ -44,7 +44,7 @@ export const PROVISIONING_STEPS: readonly StepDefinition[] = [
     id: 'namespace',
     label: 'Namespace',
     doneBy: 'namespace-created',
-    hint: "The cluster did not create the store's namespace, usually because of a quota or the portal's permissions in the cluster. Retry; if it fails again, ask the platform team.",
+    hint: "The cluster did not create the store's namespace; the reason above is its answer. Retry; if it fails again, ask the platform team with that reason.",
   },
   {
     id: 'release',
@@ -85,6 +85,51 @@ export const DELETION_STEPS: readonly StepDefinition[] = [
   { id: 'deleted', label: 'Deleted', doneBy: 'deleted' },
 ];
 
+/**
+ * Causes a failure names in its own words (the Kubernetes API's or Node's), with
+ * what to do; they come before the step's hint, which can only say where it
+ * failed. The first that matches wins: a quota refusal is also "forbidden".
+ */
+const KNOWN_CAUSES: ReadonlyArray<{
+  test: RegExp;
+  hint: (cluster: string) => string;
+}> = [
+  {
+    test: /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|ECONNRESET|socket hang up|cannot be reached|no answer within|HTTP protocol is not allowed|connection refused|no such host|i\/o timeout/i,
+    hint: cluster =>
+      `The stores backend could not reach the cluster '${cluster}'; nothing is wrong with the store. Once the cluster is up again (on your own machine, scripts/start starts the local test bed), retry.`,
+  },
+  {
+    test: /\b401\b|Unauthorized|must be logged in/i,
+    hint: cluster =>
+      `The cluster '${cluster}' did not accept the stores backend's credentials; its token may have expired. Ask the platform team to renew the token in stores.clusters (on your own machine, restart scripts/start), then retry.`,
+  },
+  {
+    test: /exceeded quota/i,
+    hint: cluster =>
+      `A ResourceQuota in the cluster '${cluster}' refused the store's resources. Delete stores you no longer need or ask the platform team for more, then retry.`,
+  },
+  {
+    test: /violates PodSecurity/i,
+    hint: () =>
+      "The engine's chart asks for pods that Pod Security 'restricted' refuses in store namespaces (the reason above names the fields). The chart or its values need fixing; ask the platform team, then retry.",
+  },
+  {
+    test: /forbidden|\b403\b/i,
+    hint: cluster =>
+      `The cluster '${cluster}' refused the stores backend's identity what the reason above names. That identity's rights come from the stores-portal chart; ask the platform team to apply it, then retry.`,
+  },
+];
+
+/** The hint for a failure whose cause its words name, if they do. */
+export function hintForCause(
+  cluster: string,
+  ...texts: Array<string | undefined>
+): string | undefined {
+  const text = texts.filter(Boolean).join('\n');
+  return KNOWN_CAUSES.find(c => c.test.test(text))?.hint(cluster);
+}
+
 /** What to do about a store that failed at the given step. */
 export function hintForStep(stepId: string | undefined): string {
   return (
@@ -115,7 +160,7 @@ export interface FailureSummary {
  * unknown, so none is named rather than a wrong one.
  */
 export function describeFailure(
-  store: Pick<Store, 'status' | 'statusReason'>,
+  store: Pick<Store, 'status' | 'statusReason' | 'cluster'>,
   events: readonly StoreEvent[],
   timelineHidden: boolean = false,
 ): FailureSummary {
@@ -123,7 +168,8 @@ export function describeFailure(
     return {
       title: 'Provisioning failed',
       reason: store.statusReason ?? FAILURE_DETAIL_HIDDEN,
-      hint: HIDDEN_TIMELINE_HINT,
+      hint:
+        hintForCause(store.cluster, store.statusReason) ?? HIDDEN_TIMELINE_HINT,
     };
   }
   const progress = deriveProgress(store, events);
@@ -133,7 +179,13 @@ export function describeFailure(
       : 'Provisioning failed',
     reason:
       store.statusReason ?? progress.failure?.message ?? FAILURE_DETAIL_HIDDEN,
-    hint: hintForStep(progress.failedStep?.id),
+    hint:
+      hintForCause(
+        store.cluster,
+        store.statusReason,
+        progress.failure?.message,
+        progress.failure?.detail,
+      ) ?? hintForStep(progress.failedStep?.id),
   };
 }
 

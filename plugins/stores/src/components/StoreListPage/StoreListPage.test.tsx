@@ -51,6 +51,46 @@ describe('StoreListPage', () => {
     adminUrl: undefined,
   });
 
+  it("shows a banner with the backend's words for a cluster that does not answer, until it does", async () => {
+    const message =
+      "The cluster 'testbed' (https://127.0.0.1:6443) cannot be reached: connect ECONNREFUSED 127.0.0.1:6443. To run stores on this machine, start the portal with scripts/start.";
+    let reachable = false;
+    server.use(...storesHandlers({ stores: [shop] }));
+    // later handlers come first
+    server.use(
+      http.get(`${STORES_URL}/clusters`, () =>
+        HttpResponse.json({
+          items: [
+            {
+              name: 'testbed',
+              reachable,
+              checkedAt: '2026-01-01T00:00:00Z',
+              ...(reachable ? { version: 'v1.34.10' } : { message }),
+            },
+          ],
+        }),
+      ),
+    );
+    await renderWithStores(<StoreListPage />);
+
+    const banner = await screen.findByTestId('cluster-banner');
+    expect(banner).toHaveTextContent(
+      "Stores cannot be created in the cluster 'testbed'",
+    );
+    expect(banner).toHaveTextContent(message);
+    reachable = true;
+    await waitFor(() =>
+      expect(screen.queryByTestId('cluster-banner')).not.toBeInTheDocument(),
+    );
+  });
+
+  it('shows no banner while every cluster answers', async () => {
+    server.use(...storesHandlers({ stores: [shop] }));
+    await renderWithStores(<StoreListPage />);
+    expect(await screen.findByText('Stores (1)')).toBeInTheDocument();
+    expect(screen.queryByTestId('cluster-banner')).not.toBeInTheDocument();
+  });
+
   it('lists stores with engine, status, owner, links and age', async () => {
     server.use(...storesHandlers({ stores: [shop, broken] }));
     await renderWithStores(<StoreListPage />);

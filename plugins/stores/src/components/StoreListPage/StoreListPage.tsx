@@ -32,6 +32,7 @@ import {
   CREATE_STORE_TEMPLATE,
   createStoreTemplateRouteRef,
 } from '../../routes';
+import { ClusterBanner } from '../ClusterBanner';
 import { LoadError } from '../LoadError';
 import { DeleteStoreDialog } from '../StoreActions';
 import {
@@ -80,6 +81,7 @@ export function StoreListPage() {
             reload. Open a store for its steps and timeline.
           </SupportButton>
         </ContentHeader>
+        <ClusterBanner />
         <StoreList />
       </Content>
     </Page>

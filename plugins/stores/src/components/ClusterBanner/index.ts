@@ -1,0 +1,1 @@
+export { ClusterBanner } from './ClusterBanner';
