@@ -109,6 +109,23 @@ progress() { # <component> <file that will hold the number of packages>
   done
 }
 
+# Where a build's time went, from go's action graph: compile and link time summed over
+# actions (CPU-ish: they overlap on several cores), and the slowest packages and links.
+profile() { # <action graph json>
+  node -e '
+    const actions = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const secs = a => (Date.parse(a.TimeDone) - Date.parse(a.TimeStart)) / 1000;
+    const ran = actions.filter(a => a.TimeStart && a.TimeDone && a.Cmd);
+    const sum = mode => ran.filter(a => a.Mode === mode).reduce((t, a) => t + secs(a), 0);
+    const start = Math.min(...ran.map(a => Date.parse(a.TimeStart)));
+    const done = Math.max(...ran.map(a => Date.parse(a.TimeDone)));
+    console.log(`wall ${((done - start) / 1000).toFixed(0)} s; compile ${sum("build").toFixed(0)} s over ${ran.filter(a => a.Mode === "build").length} packages; link ${sum("link").toFixed(0)} s`);
+    for (const a of ran.sort((x, y) => secs(y) - secs(x)).slice(0, 15)) {
+      console.log(`${secs(a).toFixed(1).padStart(7)} s  ${a.Mode.padEnd(6)} ${a.Package}`);
+    }
+  ' "$1"
+}
+
 go_build() { # <component> <wrapper dir> <-o target: file, or dir ending in /> <ldflags> <packages...>
   local c="$1" wd="$2" out="$3" ldflags="$4"
   shift 4
@@ -118,10 +135,12 @@ go_build() { # <component> <wrapper dir> <-o target: file, or dir ending in /> <
     total="$out.packages"
     (go list -deps -tags="$build_tags" "$@" 2>/dev/null | wc -l >"$total.tmp" && mv "$total.tmp" "$total") &
     go build -v -p "$jobs" -trimpath -buildvcs=false -tags="$build_tags" \
+      -debug-actiongraph="$total.json" \
       -ldflags="-s -w $ldflags" -o "$out" "$@" 2>&1 | progress "$c" "$total"
     rc="${PIPESTATUS[0]}"
     wait
-    rm -f "$total" "$total.tmp"
+    [ "$rc" != 0 ] || profile "$total.json" >"$(dirname "$total")/../build-profile.txt" || true
+    rm -f "$total" "$total.tmp" "$total.json"
     exit "$rc"
   )
 }
