@@ -204,8 +204,12 @@ export async function startOidcServer(options: {
     clientBasedCORS: () => false,
     features: {
       devInteractions: { enabled: false },
-      // Backstage revokes the refresh token when a user signs out
-      revocation: { enabled: true },
+      // Backstage revokes the refresh token when a user signs out; a client revokes its own
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId,
+      },
     },
     interactions: {
       url: (_ctx, { uid }) => `/interaction/${uid}`,
