@@ -169,16 +169,38 @@ async function waitForHttp(
  * answer. Fails at once when :3000 or :7007 is taken.
  */
 export async function startPortal(
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** one more config, over the test bed's and this harness's */
+    config?: object;
+    /** added to the portal's environment, e.g. for the config's ${VAR} references */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Portal> {
   await assertPortsFree();
   const testbed = await ensureTestbed();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stores-e2e-'));
   const extraConfigs = await writePortalConfig(dir);
+  if (options.config) {
+    const testConfig = path.join(dir, 'app-config.test.yaml');
+    // JSON is YAML
+    fs.writeFileSync(
+      testConfig,
+      `${JSON.stringify(options.config, null, 2)}\n`,
+      {
+        mode: 0o600,
+      },
+    );
+    extraConfigs.push(testConfig);
+  }
 
   const logPath = path.join(dir, 'portal.log');
   const log = fs.openSync(logPath, 'a');
-  const env: NodeJS.ProcessEnv = { ...process.env, BROWSER: 'none' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    BROWSER: 'none',
+  };
   // jest sets NODE_ENV=test; the backend would then refuse guest sign-in
   delete env.NODE_ENV;
   delete env.JEST_WORKER_ID;
