@@ -101,9 +101,14 @@ progress() { # <component> <file that will hold the number of packages>
     esac
     if [ $((SECONDS - last)) -ge 15 ]; then
       last=$SECONDS
-      left=$((est - (SECONDS - t0)))
-      [ "$left" -ge 10 ] || left=10
       [ ! -s "$total_file" ] || total="$(cat "$total_file")"
+      # by the last build's time; past it (a busier machine), by the share of packages done
+      left=$((est - (SECONDS - t0)))
+      if [ "$total" != '?' ] && [ $((n * 10)) -ge "$total" ]; then
+        by_share=$(((SECONDS - t0) * (total - n) / n))
+        [ "$by_share" -le "$left" ] || left=$by_share
+      fi
+      [ "$left" -ge 10 ] || left=10
       log "$c: $n/$total packages compiled, $((SECONDS - t0)) s so far, about $left s left (last build $est s)"
     fi
   done
