@@ -182,6 +182,40 @@ describe('StoreDetailPage', () => {
     expect(screen.getAllByTestId('store-event')).toHaveLength(4);
   });
 
+  it('names an unreachable cluster as the cause, not a quota or permissions', async () => {
+    const reason =
+      'Could not create the namespace store-shop: connect ECONNREFUSED 127.0.0.1:6443. Retry the store once the cause is fixed.';
+    const store = makeStore({
+      status: 'failed',
+      statusReason: reason,
+      storefrontUrl: undefined,
+      adminUrl: undefined,
+      readyAt: undefined,
+    });
+    server.use(
+      ...storesHandlers({
+        stores: [store],
+        events: {
+          shop: [
+            makeEvent('accepted'),
+            makeEvent('failed', { message: reason }),
+          ],
+        },
+      }),
+    );
+    await renderStorePage('shop');
+
+    expect(
+      await screen.findByText('Failed at step Namespace'),
+    ).toBeInTheDocument();
+    const hint = screen.getByTestId('failure-hint');
+    expect(hint).toHaveTextContent(
+      "The stores backend could not reach the cluster 'local'; nothing is wrong with the store.",
+    );
+    expect(hint).toHaveTextContent(/scripts\/start starts the local test bed/);
+    expect(hint).not.toHaveTextContent(/quota|permission/i);
+  });
+
   it("shows the server's reason when a retry is refused", async () => {
     const store = makeStore({ status: 'failed', statusReason: 'Timed out' });
     server.use(
