@@ -8,7 +8,8 @@
  * with its delete button; bob, signed in after her, sees no such store, and the stores API
  * answers him 404 for it, to delete as to read. Alice deletes it at the end.
  *
- * Writes packages/e2e/screenshots/oidc-*.png (git-ignored); on a failure
+ * Writes packages/e2e/screenshots/oidc-1..4-*.png (git-ignored): the portal's and the provider's
+ * sign-in pages, the Stores page as alice and as bob. On a failure it saves
  * packages/e2e/failure-oidc-<step>.png and failure-portal.log.
  */
 import { kubectl, run } from '@internal/testbed';
@@ -158,13 +159,13 @@ async function screenshot(page: Page, file: string) {
  * Signs in from the portal's sign-in page: the provider's login page opens in the popup
  * Backstage uses for OAuth, takes the user's name and password, and the popup closes.
  */
-async function signIn(page: Page, user: OidcTestUser, shot?: string) {
+async function signIn(page: Page, user: OidcTestUser, screenshots = false) {
   await page.goto(APP_URL);
   const card = page.getByText('Single sign-on').first();
   await card.waitFor({ timeout: 60_000 });
   // no guest in the production config, so OpenID Connect is the only way in
   expect(await page.getByRole('button', { name: 'Enter' }).count()).toBe(0);
-  if (shot) await screenshot(page, `oidc-portal-${shot}`);
+  if (screenshots) await screenshot(page, 'oidc-1-portal-sign-in.png');
   const popupOpened = page.waitForEvent('popup');
   await page.getByRole('button', { name: 'Sign In' }).click();
   const popup = await popupOpened;
@@ -172,7 +173,11 @@ async function signIn(page: Page, user: OidcTestUser, shot?: string) {
   expect(new URL(popup.url()).origin).toBe(oidc!.issuer);
   await popup.getByLabel('Username').fill(user.sub);
   await popup.getByLabel('Password').fill(user.password);
-  if (shot) await popup.screenshot({ path: path.join(SCREENSHOTS, shot) });
+  if (screenshots) {
+    await popup.screenshot({
+      path: path.join(SCREENSHOTS, 'oidc-2-provider-sign-in.png'),
+    });
+  }
   const closed = popup.waitForEvent('close', { timeout: 60_000 });
   await popup.getByRole('button', { name: 'Sign in' }).click();
   await closed;
@@ -232,7 +237,7 @@ async function signOut(page: Page) {
 
 it('signs alice and bob in through OpenID Connect; bob cannot delete the store of alice’s team', async () => {
   await step('alice-sign-in', async page => {
-    await signIn(page, alice, 'oidc-sign-in.png');
+    await signIn(page, alice, true);
     const identity = await signedIn();
     aliceToken = identity.token;
     expect(identity.userEntityRef).toBe('user:default/alice');
@@ -268,7 +273,7 @@ it('signs alice and bob in through OpenID Connect; bob cannot delete the store o
     await row
       .getByRole('button', { name: `Delete store ${name}` })
       .waitFor({ timeout: 30_000 });
-    await screenshot(page, 'oidc-stores-alice.png');
+    await screenshot(page, 'oidc-3-stores-alice.png');
   });
 
   await step('alice-sign-out', signOut);
@@ -297,7 +302,7 @@ it('signs alice and bob in through OpenID Connect; bob cannot delete the store o
     expect(
       await page.getByRole('button', { name: `Delete store ${name}` }).count(),
     ).toBe(0);
-    await screenshot(page, 'oidc-stores-bob.png');
+    await screenshot(page, 'oidc-4-stores-bob.png');
   });
 
   await step('bob-api', async () => {
