@@ -20,23 +20,13 @@ import {
 import { TechDocsAddons } from '@backstage/plugin-techdocs-react';
 import { ReportIssue } from '@backstage/plugin-techdocs-module-addons-contrib';
 import { UserSettingsPage } from '@backstage/plugin-user-settings';
-import { apis, oidcAuthApiRef } from './apis';
+import { apis } from './apis';
+import { PortalSignInPage } from './signIn';
 import { entityPage } from './components/catalog/EntityPage';
 import { searchPage } from './components/search/SearchPage';
 import { Root } from './components/Root';
 
-import {
-  AlertDisplay,
-  OAuthRequestDialog,
-  SignInPage,
-  SignInProviderConfig,
-} from '@backstage/core-components';
-import {
-  ConfigApi,
-  configApiRef,
-  SignInPageProps,
-  useApi,
-} from '@backstage/core-plugin-api';
+import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
@@ -45,33 +35,6 @@ import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
 import { StoresPage, storesPlugin } from '@stores-for-backstage/plugin-stores';
-
-const oidcProvider: SignInProviderConfig = {
-  id: 'oidc-auth-provider',
-  title: 'Single sign-on',
-  message: 'Sign in with your organisation account',
-  apiRef: oidcAuthApiRef,
-};
-
-/**
- * OpenID Connect where auth.providers.oidc has a block for this auth environment
- * (app-config.production.yaml), guest in the development environment (app-config.yaml).
- */
-export function signInProviders(
-  config: ConfigApi,
-): Array<'guest' | SignInProviderConfig> {
-  const environment =
-    config.getOptionalString('auth.environment') ?? 'development';
-  return [
-    ...(config.has(`auth.providers.oidc.${environment}`) ? [oidcProvider] : []),
-    ...(environment === 'development' ? (['guest'] as const) : []),
-  ];
-}
-
-function PortalSignInPage(props: SignInPageProps) {
-  const config = useApi(configApiRef);
-  return <SignInPage {...props} auto providers={signInProviders(config)} />;
-}
 
 const app = createApp({
   apis,
