@@ -17,6 +17,7 @@ import {
   parseManifests,
   render,
   run,
+  runOk,
 } from './lib/helm';
 
 const helms = helmBinaries();
@@ -333,6 +334,47 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
       const prod = await renderWith(helm, 'values-prod.yaml', []);
       expect(prod.filter(o => o.kind === 'NetworkPolicy')).toHaveLength(1);
       expect(find(prod, 'StatefulSet')).toBeUndefined();
+    });
+
+    it('installs stores as the production config does: TLS from the one wildcard certificate, none per store', async () => {
+      const engines = productionConfig.stores.engines as Record<
+        string,
+        { chart: string; valuesFiles: string[] }
+      >;
+      const root = path.join(chartsDir, '..');
+      for (const [engine, e] of Object.entries(engines)) {
+        const objects = parseManifests(
+          await runOk(helm.path, [
+            'template',
+            'demo',
+            path.join(root, e.chart),
+            '--namespace',
+            'store-demo',
+            ...e.valuesFiles.flatMap(f => ['-f', path.join(root, f)]),
+            // what the stores backend passes (engineModules.ts) with stores.tls
+            '--set',
+            'store.name=demo',
+            '--set',
+            'ingress.baseDomain=stores.example.com',
+            '--set',
+            'ingress.tls.enabled=true',
+          ]),
+        );
+        const ingresses = objects.filter(o => o.kind === 'Ingress');
+        expect({ engine, ingresses: ingresses.length > 0 }).toEqual({
+          engine,
+          ingresses: true,
+        });
+        for (const ingress of ingresses) {
+          const certManager = Object.keys(
+            ingress.metadata.annotations ?? {},
+          ).filter(k => k.startsWith('cert-manager.io/'));
+          expect({ engine, certManager }).toEqual({ engine, certManager: [] });
+          expect(ingress.spec.tls[0].hosts).toEqual(
+            ingress.spec.rules.map((r: K8sObject) => r.host),
+          );
+        }
+      }
     });
 
     it('runs two replicas in production', async () => {
