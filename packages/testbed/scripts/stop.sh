@@ -60,7 +60,8 @@ done < <(pid_lines "$run")
 for d in /proc/[0-9]*; do
   pid="${d#/proc/}"
   [ "$pid" != $$ ] || continue
-  if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qF -- "$run/"; then
+  # braces: a process that ends meanwhile makes the redirection itself fail, quietly
+  if { tr '\0' '\n' <"$d/cmdline"; } 2>/dev/null | grep -qF -- "$run/"; then
     [ -n "${victims[$pid]:-}" ] || victims[$pid]="pid-$pid"
   fi
 done
