@@ -51,6 +51,9 @@ const bob: OidcTestUser = {
   groups: ['team-b'],
 };
 
+/** A static token of this test's own, to ask the catalog whether it has read the users yet. */
+const CATALOG_READER_TOKEN = randomBytes(24).toString('base64url');
+
 let oidc: OidcTestServer | undefined;
 let portal: Portal | undefined;
 let browser: Browser | undefined;
@@ -90,7 +93,20 @@ beforeAll(async () => {
       redirectUris: [`${BACKEND_URL}/api/auth/oidc/handler/frame`],
     });
     portal = await startPortal({
-      config: productionAuthConfig(),
+      config: {
+        ...productionAuthConfig(),
+        backend: {
+          auth: {
+            externalAccess: [
+              {
+                type: 'static',
+                options: { token: CATALOG_READER_TOKEN, subject: 'oidc-e2e' },
+                accessRestrictions: [{ plugin: 'catalog' }],
+              },
+            ],
+          },
+        },
+      },
       env: {
         AUTH_OIDC_METADATA_URL: `${oidc.issuer}/.well-known/openid-configuration`,
         AUTH_OIDC_CLIENT_ID: oidc.clientId,
@@ -99,6 +115,8 @@ beforeAll(async () => {
       },
     });
     timings.push(`portal up: ${seconds(Date.now() - t0)}`);
+    await waitForUsersInCatalog();
+    timings.push(`alice and bob in the catalog: ${seconds(Date.now() - t0)}`);
     browser = await launchBrowser();
   } catch (error) {
     failed = true;
@@ -125,6 +143,35 @@ afterAll(async () => {
   // eslint-disable-next-line no-console
   console.log(`OIDC browser test of ${name}:\n  ${timings.join('\n  ')}`);
 }, 2 * 60_000);
+
+/**
+ * The catalog reads examples/org.yaml a little after the portal answers; until then the
+ * sign-in resolver finds no User for alice and turns her away.
+ */
+async function waitForUsersInCatalog() {
+  const deadline = Date.now() + 3 * 60_000;
+  for (;;) {
+    const found = await Promise.all(
+      [alice, bob].map(async user => {
+        const res = await fetch(
+          `${BACKEND_URL}/api/catalog/entities/by-name/user/default/${user.sub}`,
+          { headers: { authorization: `Bearer ${CATALOG_READER_TOKEN}` } },
+        );
+        if (res.status !== 200 && res.status !== 404) {
+          throw new Error(
+            `catalog answered ${res.status}: ${await res.text()}`,
+          );
+        }
+        return res.status === 200;
+      }),
+    );
+    if (found.every(Boolean)) return;
+    if (Date.now() > deadline) {
+      throw new Error('alice and bob not in the catalog after 3 minutes');
+    }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
 
 /** Runs one step; on failure saves failure-oidc-<id>.png and names the step in the error. */
 async function step<T>(id: string, fn: (page: Page) => Promise<T>) {
@@ -181,7 +228,16 @@ async function signIn(page: Page, user: OidcTestUser, screenshots = false) {
   const closed = popup.waitForEvent('close', { timeout: 60_000 });
   await popup.getByRole('button', { name: 'Sign in' }).click();
   await closed;
-  await page.waitForURL(/\/catalog$/, { timeout: 60_000 });
+  // signed in, or the sign-in page says why not
+  const failure = page.getByRole('alert').filter({ hasText: 'Login failed' });
+  await page
+    .waitForURL(/\/catalog$/, { timeout: 60_000 })
+    .catch(async error => {
+      if (await failure.isVisible()) {
+        throw new Error(`sign-in failed: ${await failure.innerText()}`);
+      }
+      throw error;
+    });
 }
 
 /** The signed-in user's Backstage token and identity, from the oidc provider's refresh route. */
