@@ -234,7 +234,7 @@ describe('createRouter', () => {
       expectDocumented(res, 'post', '/stores');
       expect(res.body.error.message).toBe(
         "The cluster 'local' (https://127.0.0.1:6443) cannot be reached: connect ECONNREFUSED 127.0.0.1:6443. " +
-          'To run stores on this machine, start the portal with scripts/start: it builds and starts the local ' +
+          'To run stores on this machine, start the portal with scripts/start (without --no-cluster): it builds and starts the local ' +
           'test bed and configures the portal for it. For another cluster, check stores.clusters in the ' +
           'app-config and that its API server is up.',
       );

@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT_MS = 3_000;
 
 /** What to do, locally and elsewhere; the same words in the 503 and on the Stores page. */
 const REMEDY =
-  'To run stores on this machine, start the portal with scripts/start: it builds and starts ' +
+  'To run stores on this machine, start the portal with scripts/start (without --no-cluster): it builds and starts ' +
   'the local test bed and configures the portal for it. For another cluster, check ' +
   'stores.clusters in the app-config and that its API server is up.';
 
