@@ -111,6 +111,9 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** An error that ends waitFor at once: waiting longer cannot help. */
+class GiveUp extends Error {}
+
 async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
@@ -130,6 +133,7 @@ async function waitFor<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       last = ` (last: ${error})`;
     }
     if (Date.now() > deadline)
@@ -494,9 +498,11 @@ it('creates a WooCommerce store that becomes ready, deletes it, and its namespac
         const r = await api('GET', `/stores/${STORE}`);
         if (r.body?.status === 'failed') {
           const events = await api('GET', `/stores/${STORE}/events`);
-          throw new Error(`store ${STORE} failed: ${r.text}\n${events.text}`);
+          throw new GiveUp(`store ${STORE} failed: ${r.text}\n${events.text}`);
         }
-        return r.body?.status === 'ready' ? r.body : undefined;
+        if (r.body?.status === 'ready') return r.body;
+        // kept by waitFor as the last state, for the message should it time out
+        throw new Error(`${r.status} ${r.text}`);
       },
       10 * 60_000,
     ),
