@@ -15,12 +15,24 @@ import permissionBackend from '@backstage/plugin-permission-backend';
 import storesPlugin, {
   storesModuleWooCommerce,
 } from '@stores-for-backstage/plugin-stores-backend';
+import { restrictedKubeconfig } from '@internal/testbed';
 import policyModule from './permissionPolicy';
 
 // The stores backend, the permission backend and this portal's policy, talking over
-// HTTP as in the portal; only the identity is mocked. Stores are provisioned into a
-// cluster that does not answer, so they fail: that gives them real failure detail.
+// HTTP as in the portal; only the identity is mocked. Stores are provisioned into the
+// test bed as an identity with no rights at all: the cluster answers (so creates are
+// accepted) and refuses every change, so stores fail at once with real failure detail.
 jest.setTimeout(120_000);
+
+let nobody: string;
+beforeAll(async () => {
+  nobody = (
+    await restrictedKubeconfig({
+      namespace: 't-policy-backend',
+      name: 'nobody',
+    })
+  ).kubeconfigPath;
+}, 15 * 60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
@@ -103,14 +115,7 @@ async function start(databaseId: TestDatabaseId, stores: object = {}) {
         data: {
           permission: { enabled: true, admins: ['group:default/admins'] },
           stores: {
-            // Nothing listens there: provisioning fails at once.
-            clusters: [
-              {
-                name: 'local',
-                url: 'http://127.0.0.1:9',
-                serviceAccountToken: 'unused',
-              },
-            ],
+            clusters: [{ name: 'local', kubeconfig: nobody }],
             provisioning: { keepFailedStores: true },
             ...stores,
           },
