@@ -168,3 +168,21 @@ export interface StoreAdminCredentials {
   /** Where to log in, when the backend knows it. */
   adminUrl?: string;
 }
+
+/**
+ * Whether the stores backend can reach a cluster (`GET /clusters`). `message`
+ * says which cluster, what failed and what to do, in the words of the 503 a
+ * create gets.
+ *
+ * @public
+ */
+export interface ClusterStatus {
+  name: string;
+  reachable: boolean;
+  /** When the API server was last asked (ISO 8601). */
+  checkedAt: string;
+  /** The API server's version, when it answered. */
+  version?: string;
+  /** When it did not: which cluster, what failed, and what to do. */
+  message?: string;
+}

@@ -14,9 +14,4 @@ export {
 export { isStoreEntity } from './components/EntityStore/isStoreEntity';
 export type { EntityStoreCardProps } from './components/EntityStore/EntityStoreCard';
 export { storesApiRef, StoresClient } from './api';
-export type {
-  StoresApi,
-  ListStoresOptions,
-  CreateStoreOptions,
-  ClusterStatus,
-} from './api';
+export type { StoresApi, ListStoresOptions, CreateStoreOptions } from './api';

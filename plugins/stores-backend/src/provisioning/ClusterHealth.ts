@@ -1,20 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { ApiException } from '@kubernetes/client-node';
+import { ClusterStatus } from '@stores-for-backstage/plugin-stores-common';
 import { ClusterRegistry } from './registries';
 import { StoreCluster } from './StoreCluster';
-
-/** Whether the stores backend can reach a configured cluster, as `GET /clusters` shows it. */
-export interface ClusterStatus {
-  name: string;
-  reachable: boolean;
-  /** When the API server was last asked (ISO 8601). */
-  checkedAt: string;
-  /** The API server's version, when it answered. */
-  version?: string;
-  /** When it did not: which cluster, what failed, and what to do. */
-  message?: string;
-}
 
 /**
  * An answer this young is trusted; older ones, and every failure, are checked again
@@ -38,6 +27,7 @@ function describeFailure(cluster: StoreCluster, error: unknown): string {
       `server to create stores in. ${REMEDY}`
     );
   }
+  // The API server's address helps whoever fixes it; it is no secret inside the portal.
   const at = cluster.server ? ` (${cluster.server})` : '';
   let what = error instanceof Error ? error.message : String(error);
   if (error instanceof ApiException) {

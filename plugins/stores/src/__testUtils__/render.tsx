@@ -19,7 +19,8 @@ import {
 import { http, HttpResponse } from 'msw';
 import { ReactNode } from 'react';
 import { SWRConfig } from 'swr';
-import { ClusterStatus, storesApiRef, StoresClient } from '../api';
+import { ClusterStatus } from '@stores-for-backstage/plugin-stores-common';
+import { storesApiRef, StoresClient } from '../api';
 import { createStoreTemplateRouteRef, rootRouteRef } from '../routes';
 
 /** Where `mockApis.discovery()` puts the stores backend. */

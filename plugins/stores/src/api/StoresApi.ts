@@ -7,22 +7,8 @@ import {
   StoreEvent,
   StoreList,
   StoreStatus,
+  ClusterStatus,
 } from '@stores-for-backstage/plugin-stores-common';
-
-/**
- * Whether the stores backend can reach a cluster (`GET /clusters`). `message`
- * says which cluster, what failed and what to do, in the words of the 503 a
- * create gets.
- *
- * @public
- */
-export interface ClusterStatus {
-  name: string;
-  reachable: boolean;
-  checkedAt: string;
-  version?: string;
-  message?: string;
-}
 
 /**
  * Filters and paging for {@link StoresApi.listStores}.

@@ -7,13 +7,9 @@ import {
   StoreEngineInfo,
   StoreEvent,
   StoreList,
-} from '@stores-for-backstage/plugin-stores-common';
-import {
   ClusterStatus,
-  CreateStoreOptions,
-  ListStoresOptions,
-  StoresApi,
-} from './StoresApi';
+} from '@stores-for-backstage/plugin-stores-common';
+import { CreateStoreOptions, ListStoresOptions, StoresApi } from './StoresApi';
 
 /** Plain-text error bodies longer than this are proxies' HTML pages, not reasons. */
 const MAX_TEXT_REASON_LENGTH = 300;

@@ -3,6 +3,5 @@ export type {
   StoresApi,
   ListStoresOptions,
   CreateStoreOptions,
-  ClusterStatus,
 } from './StoresApi';
 export { StoresClient } from './StoresClient';

@@ -1,7 +1,8 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { Alert, AlertTitle } from '@material-ui/lab';
 import { useCallback } from 'react';
-import { ClusterStatus, storesApiRef } from '../../api';
+import { ClusterStatus } from '@stores-for-backstage/plugin-stores-common';
+import { storesApiRef } from '../../api';
 import { usePolling } from '../../hooks/usePolling';
 
 const anyDown = (clusters: ClusterStatus[]) => clusters.some(c => !c.reachable);
