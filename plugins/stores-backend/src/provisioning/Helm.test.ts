@@ -48,11 +48,7 @@ describe('Helm', () => {
     // A program in helm's place that records the environment it was given.
     const binary = path.join(dir, 'helm');
     const seen = path.join(dir, 'env.txt');
-    await fs.writeFile(
-      binary,
-      `#!/bin/sh\nenv > '${seen}'\n`,
-      { mode: 0o755 },
-    );
+    await fs.writeFile(binary, `#!/bin/sh\nenv > '${seen}'\n`, { mode: 0o755 });
     process.env.POSTGRES_PASSWORD = 'db-secret-value';
     process.env.KUBECONFIG = '/somewhere/admin.kubeconfig';
 
