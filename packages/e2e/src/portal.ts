@@ -165,6 +165,67 @@ async function waitForHttp(
 }
 
 /**
+ * The portal runs on fixed ports, so two test files (jest workers) that start it take
+ * turns: the first holds this lock from start to stop, the others wait for it. A lock
+ * left by a process that died is taken over.
+ */
+const PORTAL_LOCK = path.join(os.tmpdir(), 'stores-e2e-portal.lock');
+
+function lockHolder(): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(PORTAL_LOCK, 'pid'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function lockHolderAlive(): boolean {
+  const pid = lockHolder();
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function acquirePortalLock(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(PORTAL_LOCK);
+      fs.writeFileSync(path.join(PORTAL_LOCK, 'pid'), String(process.pid));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    // this process's own lock, left by a start that failed before it had a portal
+    if (lockHolder() === process.pid) return;
+    // a holder that is gone, or one still writing its pid a moment ago
+    if (!lockHolderAlive()) {
+      await new Promise(r => setTimeout(r, 1000));
+      if (!lockHolderAlive()) {
+        fs.rmSync(PORTAL_LOCK, { recursive: true, force: true });
+        continue;
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Another test's portal held ${PORTAL_LOCK} for too long; is a test stuck?`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 2000));
+  }
+}
+
+function releasePortalLock() {
+  if (lockHolder() === process.pid) {
+    fs.rmSync(PORTAL_LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
  * Starts the portal against the test bed and waits until the app and the stores backend
  * answer. Fails at once when :3000 or :7007 is taken.
  */
@@ -177,7 +238,13 @@ export async function startPortal(
     env?: Record<string, string>;
   } = {},
 ): Promise<Portal> {
-  await assertPortsFree();
+  await acquirePortalLock(20 * 60_000);
+  try {
+    await assertPortsFree();
+  } catch (error) {
+    releasePortalLock();
+    throw error;
+  }
   const testbed = await ensureTestbed();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stores-e2e-'));
   const extraConfigs = await writePortalConfig(dir);
@@ -308,6 +375,7 @@ export async function stopPortal(
     }
   }
   process.off('exit', portal.killGroup);
+  releasePortalLock();
   if (options.saveLogAs && fs.existsSync(portal.logPath)) {
     fs.copyFileSync(portal.logPath, path.join(packageDir, options.saveLogAs));
   }
