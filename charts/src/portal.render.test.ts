@@ -3,6 +3,7 @@
  * available: the environment the image's config reads, sign-in, stores' domain and TLS, the
  * PodDisruptionBudget, the NetworkPolicies and the replicas. No cluster needed.
  */
+import { configVariables } from '@internal/e2e';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -24,22 +25,6 @@ const helms = helmBinaries();
 const RELEASE = 'stores-portal';
 const NAMESPACE = 'stores-system';
 const valuesLabel = (f?: string) => f ?? 'values.yaml (defaults)';
-
-/** The `${VAR}` substitutions an app-config document makes (YAML comments excluded). */
-function configVariables(config: unknown): string[] {
-  const found = new Set<string>();
-  const visit = (v: unknown) => {
-    if (typeof v === 'string') {
-      // `$${X}` is an escaped literal, not a substitution
-      for (const m of v.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-        found.add(m[1]);
-      }
-    } else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
-  };
-  visit(config);
-  return [...found].sort();
-}
 
 const productionConfig = parse(
   fs.readFileSync(

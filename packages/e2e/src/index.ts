@@ -24,3 +24,4 @@ export {
 export type { TaskEvent, ApiResponse, GuestIdentity } from './backend';
 export { startOidcServer } from './oidc';
 export type { OidcTestServer, OidcTestUser } from './oidc';
+export { configVariables } from './production';
