@@ -380,6 +380,31 @@ describe('createRouter', () => {
     expect(list.body.totalCount).toBe(1);
   });
 
+  it('answers requests with the same key sent at once with one store', async () => {
+    // a cluster that takes a moment to answer lets every request past the key lookup
+    const { app } = await setup({
+      checkReachable: async () => {
+        await new Promise(r => setTimeout(r, 100));
+        return { version: 'v1.34.10' };
+      },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        request(app)
+          .post('/stores')
+          .set('Authorization', ada)
+          .set('Idempotency-Key', 'task-at-once')
+          .send(shop),
+      ),
+    );
+    expect(answers.map(a => a.status).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+    ]);
+    expect(new Set(answers.map(a => a.body.id)).size).toBe(1);
+    const list = await request(app).get('/stores').set('Authorization', ada);
+    expect(list.body.totalCount).toBe(1);
+  });
+
   it.each([
     [{ engine: 'woocommerce' }, /name is required/],
     [{ name: 'Shop', engine: 'woocommerce' }, /lowercase letters/],

@@ -201,22 +201,34 @@ export class StoresService {
     // Nothing is recorded for a cluster that cannot take the store: the 503 says why.
     await this.deps.clusterHealth?.assertReachable(parsed.cluster);
 
-    const store = await database.insertStore(
-      {
-        id: randomUUID(),
-        ...parsed,
-        requestedBy: userEntityRef,
-        idempotencyKey,
-      },
-      {
-        type: 'accepted',
-        message: `Store requested by ${userEntityRef} (${parsed.engine}, ${parsed.plan})`,
-      },
-      {
-        since: new Date(Date.now() - limits.createWindowMs),
-        check: usage => this.checkLimits(usage),
-      },
-    );
+    let store: Store;
+    try {
+      store = await database.insertStore(
+        {
+          id: randomUUID(),
+          ...parsed,
+          requestedBy: userEntityRef,
+          idempotencyKey,
+        },
+        {
+          type: 'accepted',
+          message: `Store requested by ${userEntityRef} (${parsed.engine}, ${parsed.plan})`,
+        },
+        {
+          since: new Date(Date.now() - limits.createWindowMs),
+          check: usage => this.checkLimits(usage),
+        },
+      );
+    } catch (error) {
+      // A request with the same key that got in first while this one waited: its
+      // store is this request's answer, not a conflict.
+      const first =
+        error instanceof ConflictError && idempotencyKey
+          ? await database.findByIdempotencyKey(userEntityRef, idempotencyKey)
+          : undefined;
+      if (first) return { store: first, created: false };
+      throw error;
+    }
     this.deps.metrics?.created.add(1, { engine: store.engine });
     this.deps.onChange();
     return { store, created: true };
