@@ -6,10 +6,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { freePort } from '@internal/testbed';
 import { repoRoot, writeTestbedConfig } from './portal';
 
 /** One event of a scaffolder task, as `/v2/tasks/:id/eventstream` sends it. */
@@ -41,18 +41,6 @@ export interface ApiResponse<T = any> {
   status: number;
   body: T;
   text: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The yarn release committed in .yarn/releases, run with this Node: no yarn on PATH needed. */

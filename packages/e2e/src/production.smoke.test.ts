@@ -25,6 +25,7 @@
  */
 import {
   ensureTestbed,
+  freePort,
   kubectl,
   portalIdentities,
   PortalIdentities,
@@ -34,7 +35,6 @@ import {
 } from '@internal/testbed';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -96,18 +96,6 @@ let token: string;
 /** set by the last test when it succeeds; otherwise afterAll keeps the backend's log */
 let completed = false;
 let storeCreated = false;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 

@@ -6,6 +6,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 /** What a test needs to talk to the test bed. */
@@ -447,4 +448,17 @@ export async function storesClusterConfig(name = 'testbed') {
     serviceAccountToken: id.stores.token,
     storeNamespaceRole: id.storeNamespaceRole,
   };
+}
+
+/** A TCP port that nothing listens on right now, for a server a test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
 }

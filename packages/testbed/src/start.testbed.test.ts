@@ -10,24 +10,13 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runOk } from './index';
+import { freePort, runOk } from './index';
 
 const cold = process.env.STORES_FIRST_RUN_COLD === '1';
 // eslint-disable-next-line no-restricted-syntax
 const repo = path.resolve(__dirname, '..', '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
