@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { freePort } from '@internal/testbed';
 import { repoRoot, writeTestbedConfig } from './portal';
+import { endGroup, groupAlive, signalGroup, tailLog } from './processGroup';
 
 /** One event of a scaffolder task, as `/v2/tasks/:id/eventstream` sends it. */
 export interface TaskEvent {
@@ -52,15 +53,6 @@ function yarnRelease(): string {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What the guest provider's refresh route gives the app on sign-in. */
 export interface GuestIdentity {
@@ -140,15 +132,7 @@ export class TestbedBackend {
 
   /** The last lines the backend printed, for error messages. */
   tail(lines = 80): string {
-    try {
-      return fs
-        .readFileSync(this.logPath, 'utf8')
-        .split('\n')
-        .slice(-lines)
-        .join('\n');
-    } catch {
-      return '(no output)';
-    }
+    return tailLog(this.logPath, lines);
   }
 
   /** Starts the backend and waits until the stores backend answers its health route. */
@@ -210,27 +194,12 @@ export class TestbedBackend {
 
   /** SIGKILL to the whole process group, as a crash would end it; resolves once it is gone. */
   async kill(): Promise<void> {
-    await this.signalGroup('SIGKILL', 30_000);
+    await signalGroup(this.child?.pid, 'SIGKILL', 30_000);
   }
 
   /** TERM, then KILL after 15 s. */
   async stop(): Promise<void> {
-    await this.signalGroup('SIGTERM', 15_000);
-    await this.signalGroup('SIGKILL', 15_000);
-  }
-
-  private async signalGroup(signal: NodeJS.Signals, waitMs: number) {
-    const pid = this.child?.pid;
-    if (!pid || !groupAlive(pid)) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      return; // already gone
-    }
-    const deadline = Date.now() + waitMs;
-    while (groupAlive(pid) && Date.now() < deadline) {
-      await sleep(100);
-    }
+    await endGroup(this.child?.pid);
   }
 
   /** Removes the temp dir; the backend must be stopped. */

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { endGroup, killGroupNow, tailLog } from './processGroup';
 
 // this package is only ever run from source (jest), so __dirname is src/
 // eslint-disable-next-line no-restricted-syntax
@@ -293,25 +294,9 @@ export async function startPortal(
   );
   fs.closeSync(log);
   // should this process end without stopPortal (a killed test run), take the portal along
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
+  const killGroup = () => killGroupNow(child.pid);
   process.once('exit', killGroup);
-  const tail = (lines = 60) => {
-    try {
-      return fs
-        .readFileSync(logPath, 'utf8')
-        .split('\n')
-        .slice(-lines)
-        .join('\n');
-    } catch {
-      return '(no output)';
-    }
-  };
+  const tail = (lines = 60) => tailLog(logPath, lines);
   const portal: Portal = { testbed, dir, logPath, child, tail, killGroup };
 
   try {
@@ -337,15 +322,6 @@ export async function startPortal(
   return portal;
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Ends the portal's whole process group (TERM, then KILL after 15 s) and removes its temp dir,
  * after copying its log into this package when `saveLogAs` names a file.
@@ -355,25 +331,7 @@ export async function stopPortal(
   options: { saveLogAs?: string } = {},
 ): Promise<void> {
   if (!portal) return;
-  const pid = portal.child.pid;
-  if (pid && groupAlive(pid)) {
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    const deadline = Date.now() + 15_000;
-    while (groupAlive(pid) && Date.now() < deadline) {
-      await new Promise(r => setTimeout(r, 250));
-    }
-    if (groupAlive(pid)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  await endGroup(portal.child.pid);
   process.off('exit', portal.killGroup);
   releasePortalLock();
   if (options.saveLogAs && fs.existsSync(portal.logPath)) {

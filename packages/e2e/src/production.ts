@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { endGroup, killGroupNow, tailLog } from './processGroup';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = Record<string, any>;
@@ -574,15 +575,6 @@ export interface RunningBackend {
   stop(): Promise<void>;
 }
 
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export function startProcess(
   proc: ContainerProcess,
   logPath: string,
@@ -595,38 +587,15 @@ export function startProcess(
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);
-  const kill = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
+  const kill = () => killGroupNow(child.pid);
   process.once('exit', kill);
   return {
     child,
     logPath,
-    tail(lines = 60) {
-      try {
-        return fs
-          .readFileSync(logPath, 'utf8')
-          .split('\n')
-          .slice(-lines)
-          .join('\n');
-      } catch {
-        return '(no output)';
-      }
-    },
+    tail: (lines = 60) => tailLog(logPath, lines),
     async stop() {
       process.off('exit', kill);
-      const pid = child.pid;
-      if (!pid || !groupAlive(pid)) return;
-      process.kill(-pid, 'SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (groupAlive(pid) && Date.now() < deadline) {
-        await new Promise(r => setTimeout(r, 200));
-      }
-      kill();
+      await endGroup(child.pid);
     },
   };
 }
