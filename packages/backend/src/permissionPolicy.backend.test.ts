@@ -233,6 +233,9 @@ describe.each(databases.eachSupportedId())(
 
       it('refuses a caller who is not signed in', async () => {
         for (const [method, path] of [
+          ['GET', '/clusters'],
+          ['GET', '/engines'],
+          ['POST', '/stores'],
           ['GET', '/stores'],
           ['GET', '/stores/ada-shop'],
           ['GET', '/stores/ada-shop/events'],
