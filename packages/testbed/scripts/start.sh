@@ -237,8 +237,10 @@ launch kube-scheduler "$sched_bin" \
 
 # kwok: the stages kwokctl uses by default (node initialise + heartbeat with lease; pod ready,
 # complete, delete) plus the volume stages, which provision a hostPath PV for every claim of
-# the "standard" storage class (the module's stages call the class "kwok-volume").
+# the "standard" storage class (the module's stages call the class "kwok-volume"), plus the
+# test bed's own fault stages (../stages/faults.yaml), which pod-ready leaves alone.
 stages="$kwok_dir/stages"
+fault_annotation='testbed.stores.backstage.io/fault'
 # (no KwokConfiguration document: with one in the file, kwok skips its defaults and fails)
 {
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
@@ -247,8 +249,14 @@ stages="$kwok_dir/stages"
     volume/fast/pvc-delete.yaml; do
     [ -f "$stages/$f" ] || tb_die "kwok stage $f missing in $stages (rebuild: rm -rf $kwok_dir)"
     echo "---"
-    sed "s/'kwok-volume'/'standard'/g" "$stages/$f"
+    if [ "$f" = pod/fast/pod-ready.yaml ]; then
+      sed "/^    matchExpressions:\$/a\\    - key: '.metadata.annotations[\"$fault_annotation\"]'\\n      operator: 'DoesNotExist'" "$stages/$f"
+    else
+      sed "s/'kwok-volume'/'standard'/g" "$stages/$f"
+    fi
   done
+  echo "---"
+  cat "$tb_scripts/../stages/faults.yaml"
 } >"$run/kwok.yaml"
 
 launch kwok "$kwok_bin" \
