@@ -82,6 +82,13 @@ export interface Config {
         valuesFiles?: string[];
         /** Set to false to hide the engine from users. Default true. */
         enabled?: boolean;
+        /**
+         * How long a state that waiting will not heal (image pull errors, crash loops,
+         * unschedulable pods, refused pods, unbound claims, failed Jobs) may last while a
+         * store is provisioned before it fails with that reason. Default: the engine's
+         * own, else 3 minutes.
+         */
+        failureGracePeriod?: HumanDuration | string;
       };
     };
 

@@ -23,6 +23,7 @@ export interface EngineSettings {
   version?: string;
   valuesFiles: string[];
   enabled: boolean;
+  failureGracePeriod?: HumanDuration;
 }
 
 /** Every setting of the stores backend with its default applied. */
@@ -149,6 +150,9 @@ export function readStoresSettings(root: Config): StoresSettings {
       version: e.getOptionalString('version'),
       valuesFiles: e.getOptionalStringArray('valuesFiles') ?? [],
       enabled: e.getOptionalBoolean('enabled') ?? true,
+      failureGracePeriod: e.has('failureGracePeriod')
+        ? readDurationFromConfig(e, { key: 'failureGracePeriod' })
+        : undefined,
     };
   }
 

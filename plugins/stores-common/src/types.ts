@@ -68,6 +68,13 @@ export interface Store {
   statusChangedAt: string;
   readyAt?: string;
   deletedAt?: string;
+  /**
+   * Set while a ready store's workloads are not all available: what is wrong, in the
+   * cluster's words. Cleared when they recover or the store leaves `ready`.
+   */
+  degradedReason?: string;
+  /** When the store was first seen degraded this time. */
+  degradedSince?: string;
 }
 
 /**
@@ -81,7 +88,10 @@ export type StoreEventType =
   | 'release-installed'
   | 'workloads-ready'
   | 'storefront-answered'
+  | 'workload-problem'
   | 'ready'
+  | 'degraded'
+  | 'recovered'
   | 'failed'
   | 'retry'
   | 'resumed'

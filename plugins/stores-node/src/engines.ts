@@ -1,4 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import { HumanDuration } from '@backstage/types';
 import { StorePlan } from '@stores-for-backstage/plugin-stores-common';
 
 /**
@@ -46,6 +47,38 @@ export interface StoreEngine {
    * Without it, the owner cannot reveal the login in the portal.
    */
   adminCredentials?(store: StoreEngineContext): StoreAdminSecret;
+  /**
+   * How long a state that waiting will not heal (an image that cannot be pulled, a
+   * crash-looping container, an unschedulable pod) may last while a store is being
+   * provisioned before the attempt fails with it as the reason. Allow for what the
+   * engine's pods do while their dependencies start (a server restarting until its
+   * database answers). The `stores.engines.<id>.failureGracePeriod` config key
+   * overrides it; default 3 minutes.
+   */
+  failureGracePeriod?: HumanDuration;
+  /**
+   * How the storefront check tells the store's own answer from an ingress's default
+   * page. Without it, `storefrontUrl` must answer 2xx, or redirect to the store's own
+   * host.
+   */
+  storefrontCheck?(store: StoreEngineContext): StorefrontCheck;
+}
+
+/**
+ * A request the storefront check sends, and how it recognises the store's answer.
+ *
+ * @public
+ */
+export interface StorefrontCheck {
+  url: string;
+  /** Whether the answer comes from the store itself. */
+  isStoreAnswer(answer: {
+    status: number;
+    /** The Location header of a redirect. */
+    location?: string;
+    /** The first kilobytes of the body. */
+    body: string;
+  }): boolean;
 }
 
 /**

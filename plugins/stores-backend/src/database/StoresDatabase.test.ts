@@ -178,6 +178,58 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     ]);
   });
 
+  it('marks a ready store degraded and recovered, and only a ready one', async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    const degraded = { type: 'degraded' as const, message: 'pod not ready' };
+    // not ready yet: nothing to degrade
+    expect(await db.setDegraded(store.id, 'x', degraded)).toBeUndefined();
+    await db.claim(store.id, {
+      from: 'requested',
+      to: 'provisioning',
+      owner: 'a',
+      leaseMs: 60_000,
+    });
+    await db.transition(store.id, {
+      from: 'provisioning',
+      to: 'ready',
+      leaseOwner: 'a',
+    });
+
+    const first = await db.setDegraded(store.id, 'Not available', degraded);
+    expect(first).toMatchObject({
+      status: 'ready',
+      degradedReason: 'Not available',
+    });
+    expect(first?.degradedSince).toBeTruthy();
+    // a new reason keeps the time it started
+    const second = await db.setDegraded(store.id, 'Crash loop', degraded);
+    expect(second?.degradedReason).toBe('Crash loop');
+    expect(second?.degradedSince).toBe(first?.degradedSince);
+
+    const recovered = await db.setDegraded(store.id, undefined, {
+      type: 'recovered',
+      message: 'available again',
+    });
+    expect(recovered?.degradedReason).toBeUndefined();
+    expect(recovered?.degradedSince).toBeUndefined();
+
+    // leaving ready clears it
+    await db.setDegraded(store.id, 'Not available', degraded);
+    const deleting = await db.transition(store.id, {
+      from: 'ready',
+      to: 'deleting',
+    });
+    expect(deleting?.degradedReason).toBeUndefined();
+    expect((await db.listEvents(store.id)).map(e => e.type)).toEqual([
+      'accepted',
+      'degraded',
+      'degraded',
+      'recovered',
+      'degraded',
+    ]);
+  });
+
   it('refuses a transition the lifecycle does not allow', async () => {
     const [, db] = await migrated(id);
     const store = await db.insertStore(newStore('shop'), accepted);

@@ -51,6 +51,8 @@ type StoreRow = {
   lease_expires_at: Date | string | number | null;
   ready_at: Date | string | number | null;
   deleted_at: Date | string | number | null;
+  degraded_reason: string | null;
+  degraded_since: Date | string | number | null;
 };
 
 type EventRow = {
@@ -121,6 +123,8 @@ export type StorePatch = Partial<
     | 'observedGeneration'
     | 'readyAt'
     | 'deletedAt'
+    | 'degradedReason'
+    | 'degradedSince'
   >
 >;
 
@@ -162,6 +166,8 @@ function rowToStore(row: StoreRow): Store {
     statusChangedAt: toIso(row.status_changed_at)!,
     readyAt: toIso(row.ready_at),
     deletedAt: toIso(row.deleted_at),
+    degradedReason: row.degraded_reason ?? undefined,
+    degradedSince: toIso(row.degraded_since),
   };
 }
 
@@ -416,7 +422,12 @@ export class StoresDatabase {
       lease_owner: null,
       lease_expires_at: null,
     };
-    if (from !== to) row.status_changed_at = now;
+    if (from !== to) {
+      row.status_changed_at = now;
+      // Degraded describes a ready store only; a new status starts without it.
+      row.degraded_reason = null;
+      row.degraded_since = null;
+    }
     if (to === 'deleted') row.active_name = null;
     const store = await this.guardedWrite(id, row, {
       status: from,
@@ -451,7 +462,11 @@ export class StoresDatabase {
       lease_owner: owner,
       lease_expires_at: new Date(now.getTime() + options.leaseMs),
     };
-    if (from !== to) row.status_changed_at = now;
+    if (from !== to) {
+      row.status_changed_at = now;
+      row.degraded_reason = null;
+      row.degraded_since = null;
+    }
     const store = await this.guardedWrite(id, row, {
       status: from,
       freeLeaseFor: owner,
@@ -487,6 +502,33 @@ export class StoresDatabase {
       .update({ ...patchToRow(patch), updated_at: new Date() });
   }
 
+  /**
+   * Records that a ready store's workloads stopped being available (a reason) or
+   * recovered (undefined), with its timeline event, while the store is still ready
+   * and no worker holds it. Returns the store when written.
+   */
+  async setDegraded(
+    id: string,
+    reason: string | undefined,
+    event: NewStoreEvent,
+  ): Promise<Store | undefined> {
+    const now = new Date();
+    const row: Partial<StoreRow> = {
+      degraded_reason: reason ?? null,
+      updated_at: now,
+    };
+    const current = await this.getStoreById(id);
+    if (reason && !current.degradedReason) row.degraded_since = now;
+    if (!reason) row.degraded_since = null;
+    const store = await this.guardedWrite(id, row, {
+      status: 'ready',
+      freeLeaseFor: '', // no worker's: a store being worked on is not judged
+      event,
+      now,
+    });
+    return this.changed(store);
+  }
+
   /** Whether the store's lease is free: never taken, released or expired. */
   static isLeaseFree(store: StoreLease, now = new Date()): boolean {
     return !store.leaseExpiresAt || new Date(store.leaseExpiresAt) <= now;
@@ -506,7 +548,7 @@ export class StoresDatabase {
     const written = await this.db.transaction(async tx => {
       const query = tx<StoreRow>('stores').where({ id, status: guard.status });
       if (guard.leaseOwner) query.andWhere('lease_owner', guard.leaseOwner);
-      if (guard.freeLeaseFor) {
+      if (guard.freeLeaseFor !== undefined) {
         const owner = guard.freeLeaseFor;
         query.andWhere(q =>
           q
@@ -654,6 +696,12 @@ function patchToRow(patch: StorePatch): Partial<StoreRow> {
     row.ready_at = patch.readyAt ? new Date(patch.readyAt) : null;
   if ('deletedAt' in patch)
     row.deleted_at = patch.deletedAt ? new Date(patch.deletedAt) : null;
+  if ('degradedReason' in patch)
+    row.degraded_reason = patch.degradedReason ?? null;
+  if ('degradedSince' in patch)
+    row.degraded_since = patch.degradedSince
+      ? new Date(patch.degradedSince)
+      : null;
   return row;
 }
 

@@ -50,6 +50,17 @@ export const medusaEngine: StoreEngine = {
     storefrontUrl: `${host(store)}/health`,
     adminUrl: `${host(store)}/app`,
   }),
+  // The server answers /health before its store API works; ask the store API itself. Without
+  // a publishable key it answers 400 and names the header it wants: Medusa's own words,
+  // which no ingress default page says.
+  storefrontCheck: store => ({
+    url: `${host(store)}/store/regions`,
+    isStoreAnswer: ({ status, body }) =>
+      (status >= 200 && status < 300) ||
+      (status === 400 && body.includes('x-publishable-api-key')),
+  }),
+  // The first install runs the migrations and the seed before the server starts.
+  failureGracePeriod: { minutes: 5 },
   // charts/medusa-store/templates/secrets.yaml: the admin signs in with an e-mail address
   adminCredentials: store => ({
     secretName: `${store.name}-admin`,

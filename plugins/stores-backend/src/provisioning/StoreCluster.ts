@@ -3,6 +3,7 @@ import {
   ApiException,
   AppsV1Api,
   AuthenticationV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   RbacAuthorizationV1Api,
@@ -15,6 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ClusterSettings } from '../config';
+import { diagnoseWorkloads, WorkloadProblem } from './workloadProblems';
 
 /** Label on every namespace the stores backend manages. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -103,6 +105,7 @@ export class StoreCluster {
 
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly authn: AuthenticationV1Api;
   private readonly version: VersionApi;
@@ -120,6 +123,7 @@ export class StoreCluster {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
     this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     this.authn = kc.makeApiClient(AuthenticationV1Api);
     this.version = kc.makeApiClient(VersionApi);
@@ -305,6 +309,35 @@ export class StoreCluster {
     }
     const total = deployments.items.length + statefulSets.items.length;
     return { ready: total > 0 && pending.length === 0, total, pending };
+  }
+
+  /**
+   * What in the store's namespace will not heal by waiting (image pulls, crash loops,
+   * unschedulable pods, refused pods, unbound claims, failed Jobs); events before
+   * `since` are history and do not count.
+   */
+  async workloadProblems(
+    namespace: string,
+    since: Date,
+  ): Promise<WorkloadProblem[]> {
+    const [pods, jobs, claims, events] = await Promise.all([
+      this.core.listNamespacedPod({ namespace }),
+      this.batch.listNamespacedJob({ namespace }),
+      this.core.listNamespacedPersistentVolumeClaim({ namespace }),
+      this.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: 'type=Warning,reason=FailedCreate',
+      }),
+    ]);
+    return diagnoseWorkloads(
+      {
+        pods: pods.items,
+        jobs: jobs.items,
+        claims: claims.items,
+        events: events.items,
+      },
+      since,
+    );
   }
 
   /**

@@ -1,11 +1,15 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError, NotImplementedError } from '@backstage/errors';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
-import { StoreEngineContext } from '@stores-for-backstage/plugin-stores-node';
+import {
+  StoreEngineContext,
+  StorefrontCheck,
+} from '@stores-for-backstage/plugin-stores-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NewStoreEvent } from '../database/StoresDatabase';
 import { Helm, HelmError } from './Helm';
 import { ClusterRegistry, EngineRegistry } from './registries';
+import { describeProblem, PROBLEM_HINTS } from './workloadProblems';
 
 /** Records a step of the work on the store's timeline. */
 export type ReportStep = (event: NewStoreEvent) => Promise<void>;
@@ -171,20 +175,11 @@ export class StoreProvisioner {
     });
 
     started = Date.now();
-    let lastPending = '';
-    for (;;) {
-      signal.throwIfAborted();
-      const status = await cluster.workloadStatus(store.namespace, store.name);
-      if (status.ready) break;
-      const pending = status.total
-        ? status.pending.join(', ')
-        : 'no Deployment or StatefulSet yet';
-      if (pending !== lastPending) {
-        this.deps.logger.debug(`Store ${store.name} waiting for ${pending}`);
-        lastPending = pending;
-      }
-      await sleep(this.pollIntervalMs, undefined, { signal });
-    }
+    await this.waitForWorkloads(store, {
+      signal,
+      report,
+      graceMs: this.deps.engines.failureGraceMs(engine),
+    });
     await report({
       type: 'workloads-ready',
       message: 'Every Deployment and StatefulSet is available',
@@ -193,10 +188,14 @@ export class StoreProvisioner {
 
     if (this.deps.checkStorefront) {
       started = Date.now();
-      await this.waitForStorefront(urls.storefrontUrl, signal);
+      const check = engine.storefrontCheck?.(context) ?? {
+        url: urls.storefrontUrl,
+        isStoreAnswer: answer => isOwnAnswer(urls.storefrontUrl, answer),
+      };
+      await this.waitForStorefront(check, signal);
       await report({
         type: 'storefront-answered',
-        message: `Storefront answered at ${urls.storefrontUrl}`,
+        message: `Storefront answered at ${check.url}`,
         durationMs: Date.now() - started,
       });
     }
@@ -260,19 +259,90 @@ export class StoreProvisioner {
     return 'removed';
   }
 
-  private async waitForStorefront(url: string, signal: AbortSignal) {
+  /**
+   * Waits until every Deployment and StatefulSet of the release is available. Meanwhile
+   * each state that waiting will not heal goes on the timeline as soon as it is seen,
+   * and one that lasts past the engine's grace period ends the attempt with it as the
+   * reason, rather than the generic timeout much later.
+   */
+  private async waitForWorkloads(
+    store: Store,
+    options: { signal: AbortSignal; report: ReportStep; graceMs: number },
+  ): Promise<void> {
+    const { signal, report, graceMs } = options;
+    const cluster = this.deps.clusters.get(store.cluster);
+    const since = new Date();
+    /** When each problem (by key) was first seen, while it lasts. */
+    const seen = new Map<string, number>();
+    let lastPending = '';
+    for (;;) {
+      signal.throwIfAborted();
+      const status = await cluster.workloadStatus(store.namespace, store.name);
+      if (status.ready) return;
+      const pending = status.total
+        ? status.pending.join(', ')
+        : 'no Deployment or StatefulSet yet';
+      if (pending !== lastPending) {
+        this.deps.logger.debug(`Store ${store.name} waiting for ${pending}`);
+        lastPending = pending;
+      }
+
+      const problems = await cluster.workloadProblems(store.namespace, since);
+      const now = Date.now();
+      for (const key of seen.keys()) {
+        if (!problems.some(p => p.key === key)) seen.delete(key);
+      }
+      for (const problem of problems) {
+        if (seen.has(problem.key)) continue;
+        seen.set(problem.key, now);
+        await report({
+          type: 'workload-problem',
+          message: problem.message,
+          detail: PROBLEM_HINTS[problem.kind],
+        });
+      }
+      const lasting = problems.find(p => now - seen.get(p.key)! >= graceMs);
+      if (lasting) {
+        throw new ProvisioningError(
+          describeProblem(lasting, now - seen.get(lasting.key)!),
+        );
+      }
+      await sleep(this.pollIntervalMs, undefined, { signal });
+    }
+  }
+
+  private async waitForStorefront(check: StorefrontCheck, signal: AbortSignal) {
     for (;;) {
       signal.throwIfAborted();
       try {
-        const res = await fetch(url, {
+        const res = await fetch(check.url, {
           redirect: 'manual',
           signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
         });
-        if (res.status < 500) return;
+        const body = (await res.text()).slice(0, 8192);
+        const location = res.headers.get('location') ?? undefined;
+        if (check.isStoreAnswer({ status: res.status, location, body })) return;
       } catch {
         // not answering yet
       }
       await sleep(this.pollIntervalMs, undefined, { signal });
     }
   }
+}
+
+/**
+ * The default storefront rule: a 2xx, or a redirect that stays on the store's own host
+ * (http to https, a trailing slash). A 404 or an ingress's default backend is not the
+ * store, nor is a redirect elsewhere (a login wall, a parking page).
+ */
+export function isOwnAnswer(
+  storefrontUrl: string,
+  answer: { status: number; location?: string },
+): boolean {
+  if (answer.status >= 200 && answer.status < 300) return true;
+  if (answer.status >= 300 && answer.status < 400 && answer.location) {
+    const target = new URL(answer.location, storefrontUrl);
+    return target.hostname === new URL(storefrontUrl).hostname;
+  }
+  return false;
 }

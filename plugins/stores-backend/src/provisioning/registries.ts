@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { durationToMilliseconds } from '@backstage/types';
 import { StoreEngineInfo } from '@stores-for-backstage/plugin-stores-common';
 import { StoreEngine } from '@stores-for-backstage/plugin-stores-node';
 import { EngineSettings, StoresSettings } from '../config';
@@ -51,6 +52,13 @@ export class EngineRegistry {
       );
     }
     return engine;
+  }
+
+  /** How long a problem that will not heal may last before an attempt fails with it. */
+  failureGraceMs(engine: StoreEngine): number {
+    const period = this.settings[engine.id]?.failureGracePeriod ??
+      engine.failureGracePeriod ?? { minutes: 3 };
+    return durationToMilliseconds(period);
   }
 
   chartSource(engine: StoreEngine): ChartSource {

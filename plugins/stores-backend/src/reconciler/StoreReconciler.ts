@@ -13,6 +13,10 @@ import {
   StoreProvisioner,
 } from '../provisioning/StoreProvisioner';
 import { ClusterRegistry } from '../provisioning/registries';
+import {
+  describeProblem,
+  PROBLEM_HINTS,
+} from '../provisioning/workloadProblems';
 
 type LiveStore = Store & StoreLease;
 
@@ -149,7 +153,9 @@ export class StoreReconciler {
             break;
           case 'ready': {
             const snapshot = snapshots.get(store.cluster);
-            if (snapshot) await this.checkDrift(store, snapshot);
+            if (snapshot && !(await this.checkDrift(store, snapshot))) {
+              await this.checkHealth(store);
+            }
             break;
           }
           default:
@@ -199,7 +205,11 @@ export class StoreReconciler {
     return snapshots;
   }
 
-  private async checkDrift(store: LiveStore, snapshot: ClusterSnapshot) {
+  /** Returns true when it found drift (and dealt with it). */
+  private async checkDrift(
+    store: LiveStore,
+    snapshot: ClusterSnapshot,
+  ): Promise<boolean> {
     const namespace = snapshot.namespaces.get(store.namespace);
     const release = snapshot.releases.get(`${store.namespace}/${store.name}`);
     let drift: string | undefined;
@@ -212,7 +222,7 @@ export class StoreReconciler {
     } else if (release === 'failed') {
       drift = `Release ${store.name} is in status failed`;
     }
-    if (!drift) return;
+    if (!drift) return false;
 
     const { database, healDrift } = this.options;
     if (healDrift && !namespace?.terminating) {
@@ -238,6 +248,40 @@ export class StoreReconciler {
         phase: 'drift',
       });
     }
+    return true;
+  }
+
+  /**
+   * A ready store whose workloads stop being available is degraded, with the reason
+   * the cluster gives; it is ready again once they recover. Each change goes on the
+   * timeline.
+   */
+  private async checkHealth(store: LiveStore) {
+    const { database, clusters } = this.options;
+    const cluster = clusters.get(store.cluster);
+    const status = await cluster.workloadStatus(store.namespace, store.name);
+    if (status.ready) {
+      if (store.degradedReason) {
+        await database.setDegraded(store.id, undefined, {
+          type: 'recovered',
+          message: 'Every Deployment and StatefulSet is available again',
+        });
+      }
+      return;
+    }
+    const [problem] = await cluster.workloadProblems(
+      store.namespace,
+      new Date(store.degradedSince ?? store.readyAt ?? store.statusChangedAt),
+    );
+    const reason = problem
+      ? describeProblem(problem)
+      : `Not available: ${status.pending.join(', ') || 'no workloads'}`;
+    if (reason === store.degradedReason) return;
+    await database.setDegraded(store.id, reason, {
+      type: 'degraded',
+      message: problem?.message ?? reason,
+      detail: problem ? PROBLEM_HINTS[problem.kind] : undefined,
+    });
   }
 
   private async failStuck(store: LiveStore, age: number) {
@@ -423,7 +467,10 @@ export class StoreReconciler {
     } else if (this.options.keepFailedStores) {
       cleanup = ` Its namespace ${store.namespace} was kept for debugging.`;
     }
-    const reason = `${message}.${cleanup} Retry the store once the cause is fixed.`;
+    const reason = `${message.replace(
+      /\.+$/,
+      '',
+    )}.${cleanup} Retry the store once the cause is fixed.`;
     await database.transition(store.id, {
       from: 'provisioning',
       to: 'failed',
