@@ -19,13 +19,31 @@ describe('deriveProgress', () => {
     expect(progress.steps[2].event?.durationMs).toBe(12_300);
   });
 
-  it('counts the ready event for steps a backend did not report', () => {
+  it('does not show the storefront check as done when it did not run', () => {
     // A backend that does not check the storefront never reports that step.
     const events = readyTimeline().filter(
       e => e.type !== 'storefront-answered',
     );
+    expect(states(deriveProgress({ status: 'ready' }, events))).toEqual({
+      accepted: 'done',
+      namespace: 'done',
+      release: 'done',
+      workloads: 'done',
+      storefront: 'skipped',
+    });
+  });
+
+  it('counts only a storefront answer after the workloads became ready again', () => {
+    // ready once with the check, then healed from drift with the check turned off
+    const events = [
+      ...readyTimeline(),
+      makeEvent('drift'),
+      makeEvent('release-installed'),
+      makeEvent('workloads-ready'),
+      makeEvent('ready'),
+    ];
     expect(states(deriveProgress({ status: 'ready' }, events)).storefront).toBe(
-      'done',
+      'skipped',
     );
   });
 

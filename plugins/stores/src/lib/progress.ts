@@ -4,7 +4,8 @@ import {
   StoreEventType,
 } from '@stores-for-backstage/plugin-stores-common';
 
-export type StepState = 'done' | 'active' | 'failed' | 'pending';
+/** `skipped`: a step the backend is configured not to run (the storefront check). */
+export type StepState = 'done' | 'active' | 'failed' | 'pending' | 'skipped';
 
 export interface ProgressStep {
   id: string;
@@ -232,9 +233,22 @@ export function deriveProgress(
   const working =
     store.status === 'requested' || store.status === 'provisioning';
 
+  // A ready store whose timeline has no storefront answer since its workloads became
+  // ready was made ready without the check (provisioning.checkStorefront off): the
+  // step did not run, so it is not shown as done.
+  const answered = latest.get('storefront');
+  const workloadsReady = latest.get('workloads');
+  // Without the timeline (hidden from the caller) nothing says so.
+  const storefrontSkipped =
+    store.status === 'ready' &&
+    workloadsReady !== undefined &&
+    (!answered || answered.id < workloadsReady.id);
+
   const steps = PROVISIONING_STEPS.map((definition, index): ProgressStep => {
     let state: StepState = 'pending';
-    if (failed && index === next) {
+    if (definition.id === 'storefront' && storefrontSkipped) {
+      state = 'skipped';
+    } else if (failed && index === next) {
       state = 'failed';
     } else if (index <= reached) {
       state = 'done';

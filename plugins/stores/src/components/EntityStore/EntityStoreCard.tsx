@@ -81,7 +81,7 @@ function StoreCard(props: { name: string } & EntityStoreCardProps) {
     content = (
       <>
         <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          <StoreStatusChip status={store.status} reason={store.statusReason} />
+          <StoreStatusChip store={store} />
           <Typography variant="body2" component="span">
             since <RelativeTime value={store.statusChangedAt} />
           </Typography>

@@ -98,6 +98,41 @@ describe('StoreDetailPage', () => {
     expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
   });
 
+  it('shows a degraded store with the reason, and the storefront step not checked', async () => {
+    const reason =
+      'Pod shop-web-1 container web keeps crashing (4 restarts, last exit code 1): CrashLoopBackOff.';
+    server.use(
+      ...storesHandlers({
+        stores: [
+          makeStore({
+            degradedReason: reason,
+            degradedSince: new Date(Date.now() - 120_000).toISOString(),
+          }),
+        ],
+        events: {
+          shop: [
+            ...readyTimeline().filter(e => e.type !== 'storefront-answered'),
+            makeEvent('degraded', { message: reason }),
+          ],
+        },
+      }),
+    );
+    await renderStorePage('shop');
+
+    const alert = await screen.findByTestId('degraded-reason');
+    expect(alert).toHaveTextContent('Degraded since 2 minutes ago');
+    expect(alert).toHaveTextContent(reason);
+    for (const chip of screen.getAllByTestId('store-status')) {
+      expect(chip).toHaveTextContent('Degraded');
+    }
+    expect(stepState('workloads')).toBe('done');
+    // the backend ran without the storefront check: that step did not run
+    expect(stepState('storefront')).toBe('skipped');
+    expect(
+      within(screen.getByTestId('step-storefront')).getByText('not checked'),
+    ).toBeInTheDocument();
+  });
+
   it('shows the timeline with durations and expandable detail', async () => {
     server.use(
       ...storesHandlers({

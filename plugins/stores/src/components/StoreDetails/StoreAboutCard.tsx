@@ -79,7 +79,7 @@ export function StoreAboutCard(props: StoreAboutCardProps) {
     >
       <Grid container spacing={1} component="dl" className={classes.list}>
         <Field term="Status">
-          <StoreStatusChip status={store.status} reason={store.statusReason} />
+          <StoreStatusChip store={store} />
         </Field>
         <Field term="Engine">{engineTitle}</Field>
         <Field term="Plan">{store.plan}</Field>

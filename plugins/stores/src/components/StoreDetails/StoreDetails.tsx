@@ -6,7 +6,7 @@ import {
 } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';
 import { Box, Button, Grid, Typography } from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
+import { Alert, AlertTitle } from '@material-ui/lab';
 import { ResponseError } from '@backstage/errors';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { useState } from 'react';
@@ -120,6 +120,20 @@ function StoreDetailsView(props: {
           />
         </Grid>
       )}
+      {store.status === 'ready' && store.degradedReason && (
+        <Grid item xs={12}>
+          <Alert severity="warning" data-testid="degraded-reason">
+            <AlertTitle>
+              Degraded
+              {store.degradedSince
+                ? ` since ${formatRelative(store.degradedSince)}`
+                : ''}
+            </AlertTitle>
+            {store.degradedReason} The store returns to ready by itself once its
+            workloads are available again; the timeline records each change.
+          </Alert>
+        </Grid>
+      )}
       {store.status === 'deleted' && (
         <Grid item xs={12}>
           <Alert severity="info">
@@ -134,10 +148,7 @@ function StoreDetailsView(props: {
           title={deletion ? 'Deletion' : 'Provisioning'}
           subheader={
             <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-              <StoreStatusChip
-                status={store.status}
-                reason={store.statusReason}
-              />
+              <StoreStatusChip store={store} />
               <Typography variant="body2" component="span">
                 since <RelativeTime value={store.statusChangedAt} />
               </Typography>

@@ -45,9 +45,7 @@ export function StoresTable(props: StoresTableProps) {
         field: 'status',
         customSort: (a, b) =>
           STATUS_LABELS[a.status].localeCompare(STATUS_LABELS[b.status]),
-        render: store => (
-          <StoreStatusChip status={store.status} reason={store.statusReason} />
-        ),
+        render: store => <StoreStatusChip store={store} />,
       },
       {
         title: 'Owner',

@@ -24,6 +24,7 @@ const STATE_TEXT: Record<StepState, string> = {
   active: 'in progress',
   failed: 'failed',
   pending: 'not started',
+  skipped: 'not checked',
 };
 
 function stepCaption(step: ProgressStep): string | undefined {
@@ -34,6 +35,7 @@ function stepCaption(step: ProgressStep): string | undefined {
   }
   if (step.state === 'active') return 'working…';
   if (step.state === 'failed') return 'failed';
+  if (step.state === 'skipped') return 'not checked';
   return undefined;
 }
 
@@ -84,6 +86,7 @@ export function StoreProgress(props: StoreProgressProps) {
         return (
           <Step
             key={step.id}
+            disabled={step.state === 'skipped'}
             completed={step.state === 'done'}
             active={step.state === 'active' || step.state === 'failed'}
             role="listitem"

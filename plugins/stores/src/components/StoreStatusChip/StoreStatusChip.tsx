@@ -6,11 +6,17 @@ import DeleteSweepIcon from '@material-ui/icons/DeleteSweep';
 import ErrorIcon from '@material-ui/icons/Error';
 import HourglassEmptyIcon from '@material-ui/icons/HourglassEmpty';
 import SyncIcon from '@material-ui/icons/Sync';
-import { StoreStatus } from '@stores-for-backstage/plugin-stores-common';
+import WarningIcon from '@material-ui/icons/Warning';
+import { Store, StoreStatus } from '@stores-for-backstage/plugin-stores-common';
 import { STATUS_LABELS } from '../../lib/status';
 
-function statusColor(theme: Theme, status: StoreStatus): string {
+/** What the chip shows: a status, or a ready store that is degraded. */
+type Shown = StoreStatus | 'degraded';
+
+function statusColor(theme: Theme, status: Shown): string {
   switch (status) {
+    case 'degraded':
+      return theme.palette.status.warning;
     case 'ready':
       return theme.palette.status.ok;
     case 'failed':
@@ -26,7 +32,7 @@ function statusColor(theme: Theme, status: StoreStatus): string {
   }
 }
 
-const useStyles = makeStyles<Theme, { status: StoreStatus }>(theme => ({
+const useStyles = makeStyles<Theme, { status: Shown }>(theme => ({
   chip: ({ status }) => {
     const background = statusColor(theme, status);
     return {
@@ -41,7 +47,8 @@ const useStyles = makeStyles<Theme, { status: StoreStatus }>(theme => ({
   }),
 }));
 
-const ICONS: Record<StoreStatus, typeof CheckCircleIcon> = {
+const ICONS: Record<Shown, typeof CheckCircleIcon> = {
+  degraded: WarningIcon,
   requested: HourglassEmptyIcon,
   provisioning: SyncIcon,
   ready: CheckCircleIcon,
@@ -51,23 +58,27 @@ const ICONS: Record<StoreStatus, typeof CheckCircleIcon> = {
 };
 
 export interface StoreStatusChipProps {
-  status: StoreStatus;
-  /** Why the store is in its status; shown on hover and focus. */
-  reason?: string;
+  store: Pick<Store, 'status' | 'statusReason' | 'degradedReason'>;
 }
 
-/** A store's status as a coloured chip, with the reason on hover for failures. */
+/**
+ * A store's status as a coloured chip, with the reason on hover: why it failed, or
+ * why a ready store is degraded.
+ */
 export function StoreStatusChip(props: StoreStatusChipProps) {
-  const { status, reason } = props;
-  const classes = useStyles({ status });
-  const Icon = ICONS[status];
+  const { store } = props;
+  const degraded = store.status === 'ready' && Boolean(store.degradedReason);
+  const shown: Shown = degraded ? 'degraded' : store.status;
+  const reason = degraded ? store.degradedReason : store.statusReason;
+  const classes = useStyles({ status: shown });
+  const Icon = ICONS[shown];
   const chip = (
     <Chip
       size="small"
       className={classes.chip}
       classes={{ icon: classes.icon }}
       icon={<Icon aria-hidden />}
-      label={STATUS_LABELS[status] ?? status}
+      label={degraded ? 'Degraded' : STATUS_LABELS[store.status] ?? shown}
       // Focusable when it has a reason, so keyboard users can read it too.
       tabIndex={reason ? 0 : undefined}
       data-testid="store-status"
