@@ -2,42 +2,28 @@
  * The stores backend against a real control plane (packages/testbed), the real
  * helm CLI (3 and 4) and the project's charts.
  */
-import {
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  ensureTestbed,
-  kubectl,
-  storesClusterConfig,
-  Testbed,
-} from '@internal/testbed';
-import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
 import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
-import { StoresDatabase } from './database/StoresDatabase';
 import {
-  storesModuleMedusa,
-  storesModuleWooCommerce,
-} from './engines/engineModules';
-import { storesPlugin } from './plugin';
+  ada,
+  createStore,
+  deleteAndWait,
+  events,
+  namespaceExists,
+  Server,
+  startBackend as startStoresBackend,
+  waitForStatus,
+} from './__testUtils__/testbedStores';
+import { StoresDatabase } from './database/StoresDatabase';
 
 jest.setTimeout(10 * 60_000);
 
-const repo = path.resolve(__dirname, '../../..');
-const chart = (name: string) => path.join(repo, 'charts', name);
-const ada = mockCredentials.user.header('user:default/ada');
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 /** Store names differ per run, so a run never meets what an earlier one left. */
 const run = Math.random().toString(36).slice(2, 6);
@@ -70,101 +56,16 @@ let testbed: Testbed;
 beforeAll(async () => {
   testbed = await ensureTestbed();
 });
-
-async function startBackend(options: {
-  knex: Knex;
-  helm: string;
-  gate?: string;
-  extraConfig?: object;
-  scheduler?: SchedulerService;
-}) {
-  const scheduler = options.scheduler;
-  return startTestBackend({
-    features: [
-      ...(scheduler
-        ? [
-            createServiceFactory({
-              service: coreServices.scheduler,
-              deps: {},
-              factory: () => scheduler,
-            }),
-          ]
-        : []),
-      storesPlugin,
-      storesModuleWooCommerce,
-      storesModuleMedusa,
-      gatedEngineModule(options.gate ?? ''),
-      mockServices.database.factory({ knex: options.knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          stores: {
-            // the chart's own least-privilege identity, as in a real portal
-            clusters: [await storesClusterConfig()],
-            helm: { binary: options.helm, timeout: { minutes: 5 } },
-            engines: {
-              woocommerce: {
-                chart: chart('woocommerce-store'),
-                valuesFiles: [chart('woocommerce-store/values-local.yaml')],
-              },
-              medusa: {
-                chart: chart('medusa-store'),
-                valuesFiles: [chart('medusa-store/values-local.yaml')],
-              },
-            },
-            provisioning: { concurrency: 10, timeout: { minutes: 8 } },
-            reconciler: { frequency: { seconds: 5 } },
-            limits: { maxStoresPerUser: 20, maxCreatesPerWindow: 50 },
-            ...options.extraConfig,
-          },
-        },
-      }),
-    ],
+/** The stores backend with the gated test engine beside the built-in ones. */
+function startBackend(
+  options: Omit<Parameters<typeof startStoresBackend>[0], 'features'> & {
+    gate?: string;
+  },
+) {
+  return startStoresBackend({
+    ...options,
+    features: [gatedEngineModule(options.gate ?? '')],
   });
-}
-
-type Server = Awaited<ReturnType<typeof startBackend>>['server'];
-
-async function waitForStatus(
-  server: Server,
-  name: string,
-  statuses: Store['status'][],
-  timeoutMs = 6 * 60_000,
-): Promise<Store> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request(server)
-      .get(`/api/stores/stores/${name}`)
-      .set('Authorization', ada);
-    if (res.status === 200 && statuses.includes(res.body.status))
-      return res.body;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Store ${name} did not reach ${statuses.join('|')}; last answer ${
-          res.status
-        } ${JSON.stringify(res.body)}`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-}
-
-async function events(server: Server, name: string): Promise<StoreEvent[]> {
-  const res = await request(server)
-    .get(`/api/stores/stores/${name}/events`)
-    .set('Authorization', ada);
-  return res.body.items;
-}
-
-async function namespaceExists(name: string) {
-  const out = await kubectl([
-    'get',
-    'namespace',
-    name,
-    '--ignore-not-found',
-    '-o',
-    'name',
-  ]);
-  return out.trim() !== '';
 }
 
 async function releases(helm: string) {
@@ -187,23 +88,6 @@ async function releases(helm: string) {
     r => `${r.namespace}/${r.name}`,
   );
 }
-
-async function createStore(server: Server, body: object, key?: string) {
-  const req = request(server)
-    .post('/api/stores/stores')
-    .set('Authorization', ada);
-  if (key) req.set('Idempotency-Key', key);
-  return req.send(body);
-}
-
-async function deleteAndWait(server: Server, name: string) {
-  const res = await request(server)
-    .delete(`/api/stores/stores/${name}`)
-    .set('Authorization', ada);
-  expect(res.status).toBe(202);
-  return waitForStatus(server, name, ['deleted']);
-}
-
 const helms = () =>
   [
     ['helm 4', 'v4'],

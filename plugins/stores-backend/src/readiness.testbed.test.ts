@@ -1,0 +1,228 @@
+/*
+ * Readiness tells the truth, on the test bed: a store whose pods can never come up
+ * fails promptly with the cluster's reason (not the provisioning timeout), and a ready
+ * store whose workloads stop being available is degraded, then ready again. The pods'
+ * failure states come from the test bed's kwok fault stages.
+ */
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
+import { Store } from '@stores-for-backstage/plugin-stores-common';
+import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
+import path from 'node:path';
+import request from 'supertest';
+import {
+  ada,
+  createStore,
+  deleteAndWait,
+  events,
+  namespaceExists,
+  Server,
+  startBackend,
+  waitForStatus,
+} from './__testUtils__/testbedStores';
+
+jest.setTimeout(6 * 60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const run = Math.random().toString(36).slice(2, 6);
+/** The provisioning timeout; every failure here must come long before it. */
+const TIMEOUT_MS = 8 * 60_000;
+const GRACE_SECONDS = 4;
+
+/** What each store name asks of the fault chart. */
+const FAULTS: Record<string, { fault?: string; cpu?: string }> = {
+  pull: { fault: 'image-pull' },
+  crash: { fault: 'crash-loop' },
+  big: { cpu: '1000' }, // a test-bed node has 64
+};
+
+/** A test engine whose pod takes the fault its store's name starts with. */
+const faultEngineModule = createBackendModule({
+  pluginId: 'stores',
+  moduleId: 'engine-fault',
+  register(reg) {
+    reg.registerInit({
+      deps: { engines: storesEnginesExtensionPoint },
+      async init({ engines }) {
+        engines.addEngine({
+          id: 'fault',
+          title: 'Fault',
+          description: 'For tests',
+          chart: path.join(__dirname, '__fixtures__/fault-chart'),
+          values: store => ({
+            store: { name: store.name },
+            ...FAULTS[store.name.split('-')[0]],
+          }),
+          urls: store => ({
+            storefrontUrl: `http://${store.name}.example.test/`,
+          }),
+          failureGracePeriod: { minutes: 10 }, // config below shortens it
+        });
+      },
+    });
+  },
+});
+
+let testbed: Testbed;
+// The scheduled reconciler pass notices degraded stores; the test runs it when it looks.
+const scheduler = mockServices.scheduler();
+let server: Server;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  testbed = await ensureTestbed();
+  const backend = await startBackend({
+    knex: await databases.init('SQLITE_3'),
+    helm: testbed.helm.v4,
+    features: [faultEngineModule],
+    scheduler,
+    extraConfig: {
+      engines: {
+        fault: { failureGracePeriod: { seconds: GRACE_SECONDS } },
+      },
+      provisioning: { concurrency: 4, timeout: { milliseconds: TIMEOUT_MS } },
+    },
+  });
+  server = backend.server;
+  stop = () => backend.stop();
+});
+afterAll(() => stop?.());
+
+/** The store after a reconciler pass. */
+async function getStore(name: string): Promise<Store> {
+  await scheduler.triggerTask('stores-reconciler');
+  const res = await request(server)
+    .get(`/api/stores/stores/${name}`)
+    .set('Authorization', ada);
+  return res.body;
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 300));
+  }
+}
+
+function printTimeline(
+  store: Store,
+  timeline: Awaited<ReturnType<typeof events>>,
+) {
+  const start = new Date(timeline[0].createdAt).getTime();
+  const lines = timeline.map(
+    e =>
+      `  +${((new Date(e.createdAt).getTime() - start) / 1000).toFixed(1)} s  ${
+        e.type
+      }: ${e.message}`,
+  );
+  // eslint-disable-next-line no-console
+  console.log(
+    `Timeline of ${store.name} (${store.status}):\n${lines.join(
+      '\n',
+    )}\n  reason: ${store.statusReason}`,
+  );
+}
+
+describe('a store whose pods cannot come up fails with the reason', () => {
+  it.each([
+    ['pull', /cannot pull image registry\.invalid\/web:1: ErrImagePull/],
+    ['crash', /container web keeps crashing \(4 restarts, last exit code 1\)/],
+    [
+      'big',
+      /cannot be scheduled: 0\/1 nodes are available: 1 Insufficient cpu/,
+    ],
+  ])('%s', async (kind, reason) => {
+    const name = `${kind}-${run}`;
+    const created = await createStore(server, { name, engine: 'fault' });
+    expect(created.status).toBe(201);
+    const started = Date.now();
+
+    const failed = await waitForStatus(
+      server,
+      name,
+      ['failed', 'ready'],
+      90_000,
+    );
+    const tookMs = Date.now() - started;
+    expect(failed.status).toBe('failed');
+    expect(failed.statusReason).toMatch(reason);
+    // the reason says what to do, and the attempt ended long before the timeout
+    expect(failed.statusReason).toMatch(
+      /Retry the store once the cause is fixed/,
+    );
+    expect(tookMs).toBeLessThan(TIMEOUT_MS / 4);
+
+    const timeline = await events(server, name);
+    const problem = timeline.find(e => e.type === 'workload-problem');
+    expect(problem?.message).toMatch(reason);
+    expect(problem?.detail).toBeTruthy();
+    // reported as soon as seen: well before the grace period ended the attempt
+    const failedEvent = timeline.filter(e => e.type === 'failed').pop()!;
+    expect(
+      new Date(failedEvent.createdAt).getTime() -
+        new Date(problem!.createdAt).getTime(),
+    ).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 1000);
+    printTimeline(failed, timeline);
+
+    // nothing left behind of a store that never was ready
+    expect(await namespaceExists(`store-${name}`)).toBe(false);
+    await deleteAndWait(server, name);
+  });
+});
+
+describe('a ready store', () => {
+  it('goes degraded when its workloads stop being available, and back', async () => {
+    const name = `fine-${run}`;
+    const namespace = `store-${name}`;
+    await createStore(server, { name, engine: 'fault' });
+    expect(
+      (await waitForStatus(server, name, ['ready', 'failed'])).status,
+    ).toBe('ready');
+    const pod = (
+      await kubectl(['-n', namespace, 'get', 'pods', '-o', 'name'])
+    ).trim();
+
+    // the test bed's "unready" fault: the running pod stops being ready
+    await kubectl([
+      '-n',
+      namespace,
+      'annotate',
+      pod,
+      'testbed.stores.backstage.io/fault=unready',
+    ]);
+    const degraded = await waitFor('the store to be degraded', async () => {
+      const store = await getStore(name);
+      return store.degradedReason ? store : undefined;
+    });
+    expect(degraded.status).toBe('ready');
+    expect(degraded.degradedReason).toBe(
+      `Not available: deployment/${name}-web 0/1`,
+    );
+    expect(degraded.degradedSince).toBeTruthy();
+
+    // a new pod replaces it and is ready: so is the store
+    await kubectl(['-n', namespace, 'delete', pod, '--wait=false']);
+    const recovered = await waitFor('the store to recover', async () => {
+      const store = await getStore(name);
+      return store.degradedReason ? undefined : store;
+    });
+    expect(recovered.status).toBe('ready');
+    expect(recovered.degradedSince).toBeUndefined();
+
+    const timeline = await events(server, name);
+    expect(timeline.map(e => e.type).slice(-2)).toEqual([
+      'degraded',
+      'recovered',
+    ]);
+    printTimeline(recovered, timeline);
+    await deleteAndWait(server, name);
+  });
+});
