@@ -57,7 +57,7 @@ export const PROVISIONING_STEPS: readonly StepDefinition[] = [
     id: 'workloads',
     label: 'Workloads',
     doneBy: 'workloads-ready',
-    hint: "The store's pods did not become ready in time. Open the Kubernetes tab of the store's catalog entity for pods that are pending or restarting (storage, image pulls, resource limits), then retry.",
+    hint: "The store's pods did not become ready: the reason above is what the cluster reported, with what to do. The Kubernetes tab of the store's catalog entity shows the pods; fix the cause, then retry.",
   },
   {
     id: 'storefront',
