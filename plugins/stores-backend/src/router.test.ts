@@ -557,21 +557,30 @@ describe('createRouter', () => {
     expect(onChange).not.toHaveBeenCalled();
   });
 
-  it('deletes only ready or failed stores, and only when allowed', async () => {
+  it('deletes a store being provisioned: that work is cancelled', async () => {
+    const { app } = await setup();
+    await request(app).post('/stores').set('Authorization', ada).send(shop);
+
+    const early = await request(app)
+      .delete('/stores/shop')
+      .set('Authorization', ada);
+    expect(early.status).toBe(202);
+    expectDocumented(early, 'delete', '/stores/{name}');
+    expect(early.body).toMatchObject({ status: 'deleting', generation: 2 });
+    const events = await request(app)
+      .get('/stores/shop/events')
+      .set('Authorization', ada);
+    expect(events.body.items.pop().message).toBe(
+      'Deletion requested while requested; that work stops and what it made is removed',
+    );
+  });
+
+  it('deletes a failed store, once', async () => {
     const { app, database } = await setup();
     const created = await request(app)
       .post('/stores')
       .set('Authorization', ada)
       .send(shop);
-
-    const early = await request(app)
-      .delete('/stores/shop')
-      .set('Authorization', ada);
-    expect(early.status).toBe(409);
-    expectDocumented(early, 'delete', '/stores/{name}');
-    expect(early.body.error.message).toBe(
-      "Store 'shop' is requested; delete it once it is ready or failed",
-    );
 
     await makeFailed(database, created.body.id);
     const res = await request(app)

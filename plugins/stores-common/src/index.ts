@@ -5,5 +5,6 @@
  */
 
 export * from './types';
+export * from './lifecycle';
 export * from './storeName';
 export * from './permissions';

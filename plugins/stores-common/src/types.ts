@@ -85,6 +85,7 @@ export interface Store {
 export type StoreEventType =
   | 'accepted'
   | 'namespace-created'
+  | 'release-recovered'
   | 'release-installed'
   | 'workloads-ready'
   | 'storefront-answered'

@@ -230,6 +230,63 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     ]);
   });
 
+  it("takes and renews leases by the database's clock, not the server's", async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    // this server's clock runs ten minutes fast; the database's does not
+    jest.useFakeTimers({
+      now: Date.now() + 10 * 60_000,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+    try {
+      const dbNow = (await db.now()).getTime();
+      const leaseExpiry = async () => {
+        const [live] = await db.listLiveStores();
+        return new Date(live.leaseExpiresAt!).getTime();
+      };
+      await db.claim(store.id, {
+        from: 'requested',
+        to: 'provisioning',
+        owner: 'a',
+        leaseMs: 60_000,
+      });
+      expect(Math.abs((await leaseExpiry()) - (dbNow + 60_000))).toBeLessThan(
+        5_000,
+      );
+      expect(await db.renewLease(store.id, 'a', 60_000)).toBe(true);
+      expect(Math.abs((await leaseExpiry()) - (dbNow + 60_000))).toBeLessThan(
+        5_000,
+      );
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('refuses to renew a lease that lapsed', async () => {
+    const [, db] = await migrated(id);
+    const store = await db.insertStore(newStore('shop'), accepted);
+    await db.claim(store.id, {
+      from: 'requested',
+      to: 'provisioning',
+      owner: 'a',
+      leaseMs: 1,
+    });
+    await new Promise(r => setTimeout(r, 50));
+    // lapsed: another replica may have claimed it meanwhile, so no destructive step
+    expect(await db.renewLease(store.id, 'a', 60_000)).toBe(false);
+  });
+
   it('refuses a transition the lifecycle does not allow', async () => {
     const [, db] = await migrated(id);
     const store = await db.insertStore(newStore('shop'), accepted);

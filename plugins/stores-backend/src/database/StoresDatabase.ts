@@ -455,7 +455,7 @@ export class StoresDatabase {
   ): Promise<Store | undefined> {
     const { from, to, owner } = options;
     assertTransition(from, to);
-    const now = new Date();
+    const now = await this.now();
     const row: Partial<StoreRow> = {
       status: to,
       updated_at: now,
@@ -476,16 +476,38 @@ export class StoresDatabase {
     return from === to ? store : this.changed(store);
   }
 
-  /** Extends a worker's lease; false when it no longer holds it. */
+  /**
+   * Extends a worker's lease while it still holds it, unexpired, by the database's
+   * clock: a compare-and-set, so a worker whose lease lapsed (and may have been taken
+   * by another) learns it here. False when it no longer holds it. Run before every
+   * destructive step.
+   */
   async renewLease(
     id: string,
     owner: string,
     leaseMs: number,
   ): Promise<boolean> {
+    const now = await this.now();
     const count = await this.db<StoreRow>('stores')
       .where({ id, lease_owner: owner })
-      .update({ lease_expires_at: new Date(Date.now() + leaseMs) });
+      .andWhere('lease_expires_at', '>', now)
+      .update({ lease_expires_at: new Date(now.getTime() + leaseMs) });
     return count > 0;
+  }
+
+  /**
+   * The database's clock. Leases are taken, renewed and judged by it, so replicas
+   * whose own clocks drift apart still agree on who holds a store.
+   */
+  async now(): Promise<Date> {
+    if (this.db.client.config.client === 'pg') {
+      const result = await this.db.raw('select now() as now');
+      return new Date(result.rows[0].now);
+    }
+    const rows = await this.db.raw(
+      "select strftime('%Y-%m-%dT%H:%M:%fZ', 'now') as now",
+    );
+    return new Date(rows[0].now);
   }
 
   /** Gives up a lease without changing the store, so another worker may resume at once. */
@@ -512,7 +534,7 @@ export class StoresDatabase {
     reason: string | undefined,
     event: NewStoreEvent,
   ): Promise<Store | undefined> {
-    const now = new Date();
+    const now = await this.now();
     const row: Partial<StoreRow> = {
       degraded_reason: reason ?? null,
       updated_at: now,

@@ -1,12 +1,12 @@
 import {
+  canDelete,
+  canTransition,
+  isFinal,
+  isInFlight,
   STORE_STATUSES,
   StoreStatus,
 } from '@stores-for-backstage/plugin-stores-common';
-import {
-  assertTransition,
-  canTransition,
-  IllegalTransitionError,
-} from './transitions';
+import { assertTransition, IllegalTransitionError } from './transitions';
 
 describe('store transitions', () => {
   it.each<[StoreStatus, StoreStatus]>([
@@ -19,6 +19,8 @@ describe('store transitions', () => {
     ['failed', 'deleting'],
     ['deleting', 'deleted'],
     ['ready', 'failed'],
+    ['requested', 'deleting'],
+    ['provisioning', 'deleting'],
   ])('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
     expect(() => assertTransition(from, to)).not.toThrow();
@@ -26,7 +28,6 @@ describe('store transitions', () => {
 
   it.each<[StoreStatus, StoreStatus]>([
     ['requested', 'ready'],
-    ['provisioning', 'deleting'],
     ['provisioning', 'deleted'],
     ['ready', 'deleted'],
     ['failed', 'ready'],
@@ -49,5 +50,22 @@ describe('store transitions', () => {
     for (const from of STORE_STATUSES) {
       expect(canTransition(from, 'deleted')).toBe(from === 'deleting');
     }
+  });
+
+  it('derives what the pages and the API offer from the same table', () => {
+    // every status but the two of deletion may be deleted: a delete while the store is
+    // provisioned cancels that work
+    expect(STORE_STATUSES.filter(canDelete)).toEqual([
+      'requested',
+      'provisioning',
+      'ready',
+      'failed',
+    ]);
+    expect(STORE_STATUSES.filter(isInFlight)).toEqual([
+      'requested',
+      'provisioning',
+      'deleting',
+    ]);
+    expect(STORE_STATUSES.filter(isFinal)).toEqual(['deleted']);
   });
 });

@@ -170,6 +170,25 @@ export class Helm {
     }
   }
 
+  /** Rolls a release back to its previous revision, ending a pending upgrade or rollback. */
+  async rollback(
+    call: HelmCall & { release: string; namespace: string },
+  ): Promise<{ output: string }> {
+    const output = await this.run(
+      [
+        'rollback',
+        call.release,
+        '--namespace',
+        call.namespace,
+        '--timeout',
+        `${Math.ceil(this.options.timeoutMs / 1000)}s`,
+      ],
+      call,
+      this.options.timeoutMs + 30_000,
+    );
+    return { output };
+  }
+
   private async withValuesFile<T>(
     values: Record<string, unknown>,
     fn: (file: string) => Promise<T>,

@@ -135,7 +135,12 @@ export class StoreProvisioner {
    */
   async provision(
     store: Store,
-    options: { signal: AbortSignal; report: ReportStep },
+    options: {
+      signal: AbortSignal;
+      report: ReportStep;
+      /** Throws when the caller may no longer act on the store; run before each destructive step. */
+      guard: () => Promise<void>;
+    },
   ): Promise<ProvisionedStore> {
     const { signal, report } = options;
     const engine = this.deps.engines.getRegistered(store.engine);
@@ -154,6 +159,8 @@ export class StoreProvisioner {
       durationMs: Date.now() - started,
     });
     signal.throwIfAborted();
+
+    await this.recoverPendingRelease(store, options);
 
     started = Date.now();
     const { chartVersion } = await withHelmOutput(() =>
@@ -204,14 +211,61 @@ export class StoreProvisioner {
   }
 
   /**
+   * A helm call killed mid-way (the process died, the pod was evicted) leaves its
+   * release `pending-install`, `pending-upgrade` or `pending-rollback`, and helm then
+   * refuses every later call on it. Under the store's lease no other helm call can be
+   * running, so the pending operation is undone: a pending install is uninstalled, a
+   * pending upgrade or rollback rolled back to the last good revision.
+   */
+  private async recoverPendingRelease(
+    store: Store,
+    options: {
+      signal: AbortSignal;
+      report: ReportStep;
+      guard: () => Promise<void>;
+    },
+  ) {
+    const cluster = this.deps.clusters.get(store.cluster);
+    const status = await cluster.releaseStatus(store.namespace, store.name);
+    if (!status?.startsWith('pending-')) return;
+    await options.guard();
+    const started = Date.now();
+    const call = {
+      kubeconfig: cluster.kubeconfigPath,
+      release: store.name,
+      namespace: store.namespace,
+      signal: options.signal,
+    };
+    await withHelmOutput(() =>
+      status === 'pending-install'
+        ? this.deps.helm.uninstall(call)
+        : this.deps.helm.rollback(call),
+    );
+    await options.report({
+      type: 'release-recovered',
+      message: `Release ${
+        store.name
+      } was left ${status} by an interrupted helm call; ${
+        status === 'pending-install' ? 'uninstalled it' : 'rolled it back'
+      } before installing again`,
+      durationMs: Date.now() - started,
+    });
+  }
+
+  /**
    * Takes a store away: uninstalls the release, deletes the namespace and waits
    * until it is gone. A namespace that is not this store's is left alone.
    */
   async teardown(
     store: Store,
-    options: { signal: AbortSignal; report: ReportStep },
+    options: {
+      signal: AbortSignal;
+      report: ReportStep;
+      /** Throws when the caller may no longer act on the store; run before each destructive step. */
+      guard: () => Promise<void>;
+    },
   ): Promise<'removed' | 'not-ours'> {
-    const { signal, report } = options;
+    const { signal, report, guard } = options;
     const cluster = this.deps.clusters.get(store.cluster);
 
     let started = Date.now();
@@ -225,6 +279,7 @@ export class StoreProvisioner {
       return 'not-ours';
     }
     if (namespace && !namespace.terminating) {
+      await guard();
       const { existed } = await withHelmOutput(() =>
         this.deps.helm.uninstall({
           kubeconfig: cluster.kubeconfigPath,
@@ -244,6 +299,7 @@ export class StoreProvisioner {
 
     started = Date.now();
     if (namespace) {
+      await guard();
       await cluster.deleteNamespace(store.namespace);
       while (await cluster.readNamespace(store.namespace)) {
         await sleep(this.pollIntervalMs, undefined, { signal });

@@ -105,6 +105,11 @@ export class ClusterRegistry {
     return cluster;
   }
 
+  /** Whether a cluster of this name is configured. */
+  has(name: string): boolean {
+    return this.clusters.some(c => c.name === name);
+  }
+
   /** The cluster of an existing store. */
   get(name: string): StoreCluster {
     const cluster = this.clusters.find(c => c.name === name);

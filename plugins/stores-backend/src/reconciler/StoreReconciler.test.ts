@@ -3,6 +3,7 @@ import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { StoresDatabase } from '../database/StoresDatabase';
 import { Helm } from '../provisioning/Helm';
 import { ClusterRegistry } from '../provisioning/registries';
+import { StoreCluster } from '../provisioning/StoreCluster';
 import { StoreProvisioner } from '../provisioning/StoreProvisioner';
 import { StoreReconciler } from './StoreReconciler';
 
@@ -17,6 +18,9 @@ async function setup(options: {
   provision?: (store: Store, signal: AbortSignal) => Promise<void>;
   timeoutMs?: number;
   concurrency?: number;
+  leaseMs?: number;
+  /** Clusters configured; default one named 'local' (the stores' cluster). */
+  clusters?: string[];
 }) {
   const knex = await databases.init('SQLITE_3');
   await knex.migrate.latest({ directory: StoresDatabase.migrationsDirectory });
@@ -34,7 +38,12 @@ async function setup(options: {
   const reconciler = new StoreReconciler({
     database,
     provisioner,
-    clusters: new ClusterRegistry([]),
+    clusters: new ClusterRegistry(
+      (options.clusters ?? ['local']).map(
+        name => ({ name } as unknown as StoreCluster),
+      ),
+    ),
+    leaseMs: options.leaseMs,
     helm: {} as Helm,
     logger: mockServices.logger.mock(),
     instanceId: 'test-instance',
@@ -171,4 +180,119 @@ describe('StoreReconciler', () => {
     const stores = await database.listStores();
     expect(stores.items.map(s => s.status)).toEqual(Array(5).fill('ready'));
   });
+
+  it('cancels provisioning when the store is deleted, then tears it down', async () => {
+    let reason: unknown;
+    const { database, reconciler, insert, teardown } = await setup({
+      provision: (store, signal) =>
+        hangUntilAborted(store, signal).catch(error => {
+          reason = error;
+          throw error;
+        }),
+    });
+    const store = await insert('shop');
+    await reconciler.runPass();
+    await waitUntil(async () =>
+      (await database.getStoreById(store.id)).status === 'provisioning'
+        ? true
+        : undefined,
+    );
+    // what the API does on DELETE
+    await database.transition(store.id, {
+      from: 'provisioning',
+      to: 'deleting',
+      event: { type: 'deletion-requested', message: 'Deletion requested' },
+    });
+    await reconciler.runPass();
+    await waitUntil(async () =>
+      (await database.getStoreById(store.id)).status === 'deleted'
+        ? true
+        : undefined,
+    );
+    await reconciler.settle();
+    expect((reason as Error).message).toBe('the store is being deleted');
+    expect(teardown).toHaveBeenCalledTimes(1);
+  });
+
+  it('deletes a store that never got a namespace in a cluster no longer configured', async () => {
+    const { database, reconciler, insert, teardown } = await setup({
+      clusters: ['elsewhere'],
+    });
+    const store = await insert('shop');
+    await database.transition(store.id, {
+      from: 'requested',
+      to: 'failed',
+      patch: { statusReason: "The cluster 'local' cannot be reached" },
+    });
+    await database.transition(store.id, { from: 'failed', to: 'deleting' });
+    await reconciler.runPass();
+    await reconciler.settle();
+    const deleted = await database.getStoreById(store.id);
+    expect(deleted.status).toBe('deleted');
+    expect(teardown).not.toHaveBeenCalled();
+    expect((await database.listEvents(store.id)).pop()?.message).toBe(
+      "Store deleted; nothing of it was ever made in the cluster 'local' (no longer configured), so there was nothing to tear down",
+    );
+  });
+
+  it('does not forget a namespace made in a cluster no longer configured', async () => {
+    const { database, reconciler, insert, teardown } = await setup({
+      clusters: ['elsewhere'],
+    });
+    const store = await insert('shop');
+    await database.addEvent(store.id, {
+      type: 'namespace-created',
+      message: 'Created namespace store-shop',
+    });
+    await database.transition(store.id, { from: 'requested', to: 'failed' });
+    await database.transition(store.id, { from: 'failed', to: 'deleting' });
+    await reconciler.runPass();
+    await reconciler.settle();
+    const failed = await database.getStoreById(store.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.statusReason).toMatch(
+      /The cluster 'local' is no longer configured, and the store's namespace was made there/,
+    );
+    expect(teardown).not.toHaveBeenCalled();
+  });
+
+  it('stops work whose lease cannot be renewed before the lease could lapse', async () => {
+    let reason: unknown;
+    let abortedAt = 0;
+    const leaseMs = 800;
+    const { database, reconciler, insert } = await setup({
+      leaseMs,
+      provision: (store, signal) =>
+        hangUntilAborted(store, signal).catch(error => {
+          reason = error;
+          abortedAt = Date.now();
+          throw error;
+        }),
+    });
+    const store = await insert('shop');
+    const renew = jest
+      .spyOn(database, 'renewLease')
+      .mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const claimedAt = Date.now();
+    await reconciler.runPass();
+    await waitUntil(async () => (reason ? true : undefined));
+    await reconciler.settle();
+    renew.mockRestore();
+    expect((reason as Error).message).toMatch(
+      /^the lease on the store could not be renewed: Error: connect ECONNREFUSED/,
+    );
+    // stopped before another replica could take the store over
+    expect(abortedAt - claimedAt).toBeLessThan(leaseMs);
+    expect((await database.getStoreById(store.id)).status).toBe('provisioning');
+  });
 });
+
+async function waitUntil<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise(r => setTimeout(r, 20));
+  }
+}

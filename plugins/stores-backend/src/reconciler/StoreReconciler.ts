@@ -45,6 +45,7 @@ export interface StoreReconcilerOptions {
 }
 
 const SHUTDOWN = 'the backend is shutting down';
+const CANCELLED = 'the store is being deleted';
 
 /** A duration for a person: minutes, or seconds below one minute. */
 function minutes(ms: number) {
@@ -65,7 +66,10 @@ function minutes(ms: number) {
  * same store.
  */
 export class StoreReconciler {
-  private readonly workers = new Map<string, AbortController>();
+  private readonly workers = new Map<
+    string,
+    { work: 'provision' | 'teardown'; controller: AbortController }
+  >();
   private readonly running = new Set<Promise<void>>();
   private pass?: Promise<void>;
   private passAgain = false;
@@ -117,7 +121,7 @@ export class StoreReconciler {
   /** Stops taking work, interrupts workers and gives their leases back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const controller of this.workers.values()) {
+    for (const { controller } of this.workers.values()) {
       controller.abort(new Error(SHUTDOWN));
     }
     await this.settle();
@@ -129,11 +133,20 @@ export class StoreReconciler {
     const { database, logger } = this.options;
     const stores = await database.listLiveStores();
     const snapshots = await this.snapshotClusters(stores);
+    // leases are judged by the database's clock, which every replica shares
+    const dbNow = await database.now();
     const now = Date.now();
 
     for (const store of stores) {
-      if (this.workers.has(store.id)) continue;
-      const leaseFree = StoresDatabase.isLeaseFree(store, new Date(now));
+      const worker = this.workers.get(store.id);
+      if (worker) {
+        // deleted while being provisioned: stop that work; teardown follows once it ends
+        if (store.status === 'deleting' && worker.work === 'provision') {
+          worker.controller.abort(new Error(CANCELLED));
+        }
+        continue;
+      }
+      const leaseFree = StoresDatabase.isLeaseFree(store, dbNow);
       const age = now - new Date(store.statusChangedAt).getTime();
       try {
         switch (store.status) {
@@ -314,8 +327,8 @@ export class StoreReconciler {
     const to: StoreStatus = work === 'provision' ? 'provisioning' : 'deleting';
     // Someone held the lease before and it lapsed: that worker died mid-way.
     const interrupted = from === to && store.leaseOwner !== undefined;
-    const placeholder = new AbortController();
-    this.workers.set(store.id, placeholder); // reserve the slot while claiming
+    // reserve the slot while claiming
+    this.workers.set(store.id, { work, controller: new AbortController() });
     const started = (async () => {
       const claimed = await this.options.database.claim(store.id, {
         from,
@@ -347,16 +360,8 @@ export class StoreReconciler {
 
   private runWorker(store: Store, work: 'provision' | 'teardown') {
     const controller = new AbortController();
-    this.workers.set(store.id, controller);
-    const renew = setInterval(() => {
-      this.options.database
-        .renewLease(store.id, this.options.instanceId, this.leaseMs)
-        .then(held => {
-          if (!held)
-            controller.abort(new Error('the lease on the store was lost'));
-        })
-        .catch(() => {});
-    }, this.leaseMs / 3);
+    this.workers.set(store.id, { work, controller });
+    const renew = this.keepLease(store, controller);
     const done = (
       work === 'provision'
         ? this.provision(store, controller)
@@ -373,6 +378,51 @@ export class StoreReconciler {
         this.trigger(); // a slot is free: waiting stores can start
       });
     this.track(done);
+  }
+
+  /**
+   * Renews the worker's lease while it works. A lease found taken stops the work at
+   * once; one that cannot be renewed (the database is away) stops it once half the
+   * lease has passed without a renewal, well before another replica could take it.
+   */
+  private keepLease(store: Store, controller: AbortController) {
+    const { database, instanceId, logger } = this.options;
+    let renewedAt = Date.now();
+    return setInterval(() => {
+      database
+        .renewLease(store.id, instanceId, this.leaseMs)
+        .then(held => {
+          if (held) renewedAt = Date.now();
+          else controller.abort(new Error('the lease on the store was lost'));
+        })
+        .catch(error => {
+          if (Date.now() - renewedAt >= this.leaseMs / 2) {
+            controller.abort(
+              new Error(
+                `the lease on the store could not be renewed: ${error}`,
+              ),
+            );
+          } else {
+            logger.warn(`Could not renew the lease on ${store.name}: ${error}`);
+          }
+        });
+    }, this.leaseMs / 4);
+  }
+
+  /**
+   * Checks, by renewing it, that this worker still holds the store's lease: run
+   * before each destructive step, so nothing is uninstalled or deleted by a worker
+   * whose store another replica may now own.
+   */
+  private leaseGuard(store: Store) {
+    return async () => {
+      const held = await this.options.database.renewLease(
+        store.id,
+        this.options.instanceId,
+        this.leaseMs,
+      );
+      if (!held) throw new Error('the lease on the store was lost');
+    };
   }
 
   private track(work: Promise<void>) {
@@ -398,6 +448,7 @@ export class StoreReconciler {
       const result = await provisioner.provision(store, {
         signal: controller.signal,
         report: this.report(store),
+        guard: this.leaseGuard(store),
       });
       const duration = Date.now() - new Date(store.createdAt).getTime();
       const ready = await database.transition(store.id, {
@@ -457,6 +508,7 @@ export class StoreReconciler {
         const outcome = await provisioner.teardown(store, {
           signal: AbortSignal.timeout(5 * 60_000),
           report: this.report(store),
+          guard: this.leaseGuard(store),
         });
         if (outcome === 'removed') {
           cleanup = ' Its namespace and release were removed.';
@@ -480,6 +532,12 @@ export class StoreReconciler {
     });
   }
 
+  /** Whether any attempt got as far as making the store's namespace. */
+  private async madeAnything(store: Store): Promise<boolean> {
+    const events = await this.options.database.listEvents(store.id);
+    return events.some(e => e.type === 'namespace-created');
+  }
+
   private async teardown(store: Store, controller: AbortController) {
     const { database, provisioner, instanceId, metrics } = this.options;
     const timeout = setTimeout(
@@ -487,10 +545,20 @@ export class StoreReconciler {
       this.options.provisioningTimeoutMs,
     );
     try {
-      await provisioner.teardown(store, {
-        signal: controller.signal,
-        report: this.report(store),
-      });
+      let message = 'Store deleted';
+      if (this.options.clusters.has(store.cluster)) {
+        await provisioner.teardown(store, {
+          signal: controller.signal,
+          report: this.report(store),
+          guard: this.leaseGuard(store),
+        });
+      } else if (await this.madeAnything(store)) {
+        throw new Error(
+          `The cluster '${store.cluster}' is no longer configured, and the store's namespace was made there. Configure the cluster again to delete it, or an admin can forget the store`,
+        );
+      } else {
+        message = `Store deleted; nothing of it was ever made in the cluster '${store.cluster}' (no longer configured), so there was nothing to tear down`;
+      }
       await database.transition(store.id, {
         from: 'deleting',
         to: 'deleted',
@@ -498,7 +566,7 @@ export class StoreReconciler {
         patch: { deletedAt: new Date().toISOString() },
         event: {
           type: 'deleted',
-          message: 'Store deleted',
+          message,
           durationMs: Date.now() - new Date(store.statusChangedAt).getTime(),
         },
       });

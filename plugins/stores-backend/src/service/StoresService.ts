@@ -20,7 +20,10 @@ import {
   createConditionTransformer,
 } from '@backstage/plugin-permission-node';
 import {
+  canDelete,
+  canRetry,
   CreateStoreRequest,
+  isInFlight,
   STORE_PLANS,
   Store,
   StoreAdminCredentials,
@@ -405,17 +408,20 @@ export class StoresService {
   ): Promise<Store> {
     const store = await this.findVisibleStore(name, credentials);
     await this.authorizeManage(store, credentials, 'delete');
-    if (store.status === 'deleting' || store.status === 'deleted') return store;
-    if (store.status !== 'ready' && store.status !== 'failed') {
-      throw new ConflictError(
-        `Store '${name}' is ${store.status}; delete it once it is ready or failed`,
-      );
-    }
+    if (!canDelete(store.status)) return store; // already going or gone
+    // A store being provisioned is deleted too: the worker stops (its lease goes with
+    // the status change) and the teardown removes whatever it had made.
+    const cancels = isInFlight(store.status);
     const deleting = await this.deps.database.transition(store.id, {
       from: store.status,
       to: 'deleting',
       patch: { generation: store.generation + 1, statusReason: undefined },
-      event: { type: 'deletion-requested', message: 'Deletion requested' },
+      event: {
+        type: 'deletion-requested',
+        message: cancels
+          ? `Deletion requested while ${store.status}; that work stops and what it made is removed`
+          : 'Deletion requested',
+      },
     });
     if (!deleting) {
       throw new ConflictError(`Store '${name}' changed meanwhile; try again`);
@@ -430,7 +436,7 @@ export class StoresService {
   ): Promise<Store> {
     const store = await this.findVisibleStore(name, credentials);
     await this.authorizeManage(store, credentials, 'retry');
-    if (store.status !== 'failed') {
+    if (!canRetry(store.status)) {
       throw new ConflictError(
         `Store '${name}' is ${store.status}; only a failed store can be retried`,
       );

@@ -1,9 +1,12 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
+import {
+  isInFlight,
+  Store,
+  StoreEvent,
+} from '@stores-for-backstage/plugin-stores-common';
 import { useCallback } from 'react';
 import { StoresApi, storesApiRef } from '../api';
-import { isInFlight } from '../lib/status';
 import { PollingState, usePolling } from './usePolling';
 
 export interface StoreWithEvents {

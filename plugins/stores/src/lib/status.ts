@@ -1,23 +1,11 @@
-import { Store, StoreStatus } from '@stores-for-backstage/plugin-stores-common';
-
-/** Statuses the reconciler still works on; pages poll while a store is in one. */
-const IN_FLIGHT: readonly StoreStatus[] = [
-  'requested',
-  'provisioning',
-  'deleting',
-];
-
-export function isInFlight(status: StoreStatus): boolean {
-  return IN_FLIGHT.includes(status);
-}
+import {
+  isInFlight,
+  Store,
+  StoreStatus,
+} from '@stores-for-backstage/plugin-stores-common';
 
 export function anyInFlight(stores: readonly Pick<Store, 'status'>[]): boolean {
   return stores.some(store => isInFlight(store.status));
-}
-
-/** Whether a delete makes sense; a store already going away can't be deleted twice. */
-export function canBeDeleted(store: Pick<Store, 'status'>): boolean {
-  return store.status !== 'deleting' && store.status !== 'deleted';
 }
 
 /** Whether a store has an admin login to reveal; only a ready store's is known to work. */

@@ -2,10 +2,10 @@ import { Button, IconButton, Tooltip } from '@material-ui/core';
 import DeleteIcon from '@material-ui/icons/DeleteOutline';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  canDelete,
   Store,
   storeDeletePermission,
 } from '@stores-for-backstage/plugin-stores-common';
-import { canBeDeleted } from '../../lib/status';
 
 export interface DeleteStoreButtonProps {
   store: Store;
@@ -23,7 +23,7 @@ export function DeleteStoreButton(props: DeleteStoreButtonProps) {
     permission: storeDeletePermission,
     resourceRef: store.id,
   });
-  if (!allowed || !canBeDeleted(store)) {
+  if (!allowed || !canDelete(store.status)) {
     return null;
   }
   if (variant === 'button') {

@@ -28,6 +28,7 @@ const EVENT_TONES: Partial<Record<StoreEventType, Tone>> = {
   ready: 'ok',
   failed: 'error',
   drift: 'warning',
+  'release-recovered': 'warning',
   'workload-problem': 'warning',
   degraded: 'warning',
   recovered: 'ok',
@@ -40,6 +41,7 @@ const EVENT_TONES: Partial<Record<StoreEventType, Tone>> = {
 export const EVENT_LABELS: Record<StoreEventType, string> = {
   accepted: 'Accepted',
   'namespace-created': 'Namespace created',
+  'release-recovered': 'Release recovered',
   'release-installed': 'Release installed',
   'workloads-ready': 'Workloads ready',
   'storefront-answered': 'Storefront answered',
