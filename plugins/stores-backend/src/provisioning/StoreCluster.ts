@@ -4,10 +4,13 @@ import {
   AppsV1Api,
   AuthenticationV1Api,
   BatchV1Api,
+  Configuration,
   CoreV1Api,
+  createConfiguration,
   KubeConfig,
   RbacAuthorizationV1Api,
   RbacV1Subject,
+  ServerConfiguration,
   V1Namespace,
   VersionApi,
 } from '@kubernetes/client-node';
@@ -85,22 +88,59 @@ function loadKubeConfig(settings: ClusterSettings): KubeConfig {
 }
 
 /**
+ * How long one request to the API server may take. Every call the backend makes is a
+ * short read or write (no watches here), so a call still open after this is hung: an
+ * API server that stopped answering, a dead connection. Without a bound, a hung call
+ * would hold its store (and a worker slot) past every timeout.
+ */
+export const KUBERNETES_REQUEST_TIMEOUT_MS = 30_000;
+
+/** An API client of the cluster whose every request is aborted after the timeout. */
+function makeClient<T>(
+  kc: KubeConfig,
+  Api: new (configuration: Configuration) => T,
+  timeoutMs: number,
+): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig names no current cluster');
+  return new Api(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      promiseMiddleware: [
+        {
+          pre: async context => {
+            context.setSignal(AbortSignal.timeout(timeoutMs));
+            return context;
+          },
+          post: async response => response,
+        },
+      ],
+    }),
+  );
+}
+
+/**
  * One Kubernetes cluster stores run in: namespaces and workload readiness through
  * the API, and a kubeconfig file for helm.
  */
 export class StoreCluster {
-  static async create(settings: ClusterSettings): Promise<StoreCluster> {
+  static async create(
+    settings: ClusterSettings,
+    options: { requestTimeoutMs?: number } = {},
+  ): Promise<StoreCluster> {
     const kc = loadKubeConfig(settings);
+    const timeoutMs = options.requestTimeoutMs ?? KUBERNETES_REQUEST_TIMEOUT_MS;
     // In a pod, helm finds the ServiceAccount by itself; client-node's in-cluster
     // user (a token file "auth provider") means nothing to helm in a kubeconfig.
     if (kc.getCurrentUser()?.authProvider?.name === 'tokenFile') {
-      return new StoreCluster(settings, kc, undefined);
+      return new StoreCluster(settings, kc, undefined, timeoutMs);
     }
     // Elsewhere helm reads the same credentials from a private file.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stores-kubeconfig-'));
     const kubeconfigPath = path.join(dir, 'config');
     await fs.writeFile(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
-    return new StoreCluster(settings, kc, kubeconfigPath);
+    return new StoreCluster(settings, kc, kubeconfigPath, timeoutMs);
   }
 
   private readonly core: CoreV1Api;
@@ -120,13 +160,14 @@ export class StoreCluster {
     kc: KubeConfig,
     /** The kubeconfig for helm; undefined in a pod, where helm uses the ServiceAccount. */
     readonly kubeconfigPath: string | undefined,
+    timeoutMs: number,
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.batch = kc.makeApiClient(BatchV1Api);
-    this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    this.authn = kc.makeApiClient(AuthenticationV1Api);
-    this.version = kc.makeApiClient(VersionApi);
+    this.core = makeClient(kc, CoreV1Api, timeoutMs);
+    this.apps = makeClient(kc, AppsV1Api, timeoutMs);
+    this.batch = makeClient(kc, BatchV1Api, timeoutMs);
+    this.rbac = makeClient(kc, RbacAuthorizationV1Api, timeoutMs);
+    this.authn = makeClient(kc, AuthenticationV1Api, timeoutMs);
+    this.version = makeClient(kc, VersionApi, timeoutMs);
     this.server = kc.getCurrentCluster()?.server;
     // client-node's last resort when it finds no kubeconfig at all
     this.unconfigured =
