@@ -25,6 +25,7 @@ import { ClusterRegistry, EngineRegistry } from './provisioning/registries';
 import { StoreProvisioner } from './provisioning/StoreProvisioner';
 import { StoreReconciler } from './reconciler/StoreReconciler';
 import { createRouter } from './router';
+import { withDatabaseUnavailableAs503 } from './service/databaseUnavailable';
 import { StoresService } from './service/StoresService';
 
 /**
@@ -151,15 +152,19 @@ export const storesPlugin = createBackendPlugin({
           await clusters.close();
         });
 
+        // a database that is away answers 503, not 500
         deps.httpRouter.use(
-          await createRouter({
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-            auditor: deps.auditor,
-            service,
-            engines: engineRegistry,
-            clusterHealth,
-          }),
+          withDatabaseUnavailableAs503(
+            await createRouter({
+              httpAuth: deps.httpAuth,
+              userInfo: deps.userInfo,
+              auditor: deps.auditor,
+              service,
+              engines: engineRegistry,
+              clusterHealth,
+            }),
+            logger,
+          ),
         );
         deps.httpRouter.addAuthPolicy({
           path: '/health',
