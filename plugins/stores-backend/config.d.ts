@@ -122,6 +122,12 @@ export interface Config {
        * Default true; when false the store is marked failed with the drift as reason.
        */
       healDrift?: boolean;
+      /**
+       * How long a worker's claim on a store lasts without renewal (renewed every quarter
+       * of it). When a backend dies mid-way, another replica resumes its stores after
+       * this; a worker that cannot renew for half of it stops. Default 60 seconds.
+       */
+      leaseDuration?: HumanDuration | string;
     };
 
     /** Limits per user. */

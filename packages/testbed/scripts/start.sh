@@ -257,6 +257,12 @@ fault_annotation='testbed.stores.backstage.io/fault'
   done
   echo "---"
   cat "$tb_scripts/../stages/faults.yaml"
+  # slow-ready: kwok's pod-ready, for the pods that ask for it, 4 s late
+  echo "---"
+  sed -e "s/^  name: pod-ready\$/  name: testbed-fault-slow-ready/" \
+    -e "/^    matchExpressions:\$/a\\    - key: '.metadata.annotations[\"$fault_annotation\"]'\\n      operator: 'In'\\n      values: ['slow-ready']" \
+    -e "s/^  next:\$/  delay:\\n    durationMilliseconds: 4000\\n  next:/" \
+    "$stages/pod/fast/pod-ready.yaml"
 } >"$run/kwok.yaml"
 
 launch kwok "$kwok_bin" \

@@ -37,7 +37,7 @@ export interface StoresSettings {
     checkStorefront: boolean;
     keepFailedStores: boolean;
   };
-  reconciler: { frequency: HumanDuration; healDrift: boolean };
+  reconciler: { frequency: HumanDuration; healDrift: boolean; leaseMs: number };
   limits: {
     maxStoresPerUser: number;
     maxCreatesPerWindow: number;
@@ -193,6 +193,9 @@ export function readStoresSettings(root: Config): StoresSettings {
     reconciler: {
       frequency: duration(config, 'reconciler.frequency', { seconds: 30 }),
       healDrift: config?.getOptionalBoolean('reconciler.healDrift') ?? true,
+      leaseMs: durationToMilliseconds(
+        duration(config, 'reconciler.leaseDuration', { seconds: 60 }),
+      ),
     },
     limits: {
       maxStoresPerUser:

@@ -104,6 +104,7 @@ export const storesPlugin = createBackendPlugin({
           concurrency: settings.provisioning.concurrency,
           keepFailedStores: settings.provisioning.keepFailedStores,
           healDrift: settings.reconciler.healDrift,
+          leaseMs: settings.reconciler.leaseMs,
         });
         const service = new StoresService({
           database,
