@@ -7,7 +7,12 @@
  */
 export const STORE_NAME_MAX_LENGTH = 30;
 
-/** @public */
+/**
+ * What a store name may look like: a DNS label of lowercase letters, digits and
+ * hyphens that starts with a letter and ends with a letter or digit.
+ *
+ * @public
+ */
 export const STORE_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**

@@ -11,7 +11,11 @@ export type StoreStatus =
   | 'deleting'
   | 'deleted';
 
-/** @public */
+/**
+ * Every status, in the order of the lifecycle.
+ *
+ * @public
+ */
 export const STORE_STATUSES: readonly StoreStatus[] = [
   'requested',
   'provisioning',
@@ -28,7 +32,11 @@ export const STORE_STATUSES: readonly StoreStatus[] = [
  */
 export type StorePlan = 'small' | 'medium';
 
-/** @public */
+/**
+ * Every plan, smallest first.
+ *
+ * @public
+ */
 export const STORE_PLANS: readonly StorePlan[] = ['small', 'medium'];
 
 /**
@@ -47,14 +55,19 @@ export interface Store {
   owner: string;
   /** Entity ref of the user who asked for the store. */
   requestedBy: string;
+  /** The size asked for. */
   plan: StorePlan;
   /** Name of the Kubernetes cluster the store runs in. */
   cluster: string;
+  /** Kubernetes namespace the store runs in, `store-<name>`. */
   namespace: string;
+  /** Where the store is in its lifecycle. */
   status: StoreStatus;
   /** Why the store is in its status, for failed stores what to do about it. */
   statusReason?: string;
+  /** Address of the shop, once the backend has set it. */
   storefrontUrl?: string;
+  /** Address of the shop's admin, when the engine has one. */
   adminUrl?: string;
   /** Version of the engine's chart that was installed last. */
   chartVersion?: string;
@@ -62,11 +75,15 @@ export interface Store {
   generation: number;
   /** The generation the reconciler last brought to a final status. */
   observedGeneration: number;
+  /** When the store was asked for (ISO 8601). */
   createdAt: string;
+  /** When the record last changed (ISO 8601). */
   updatedAt: string;
   /** When the store entered its current status. */
   statusChangedAt: string;
+  /** When the store last became ready (ISO 8601). */
   readyAt?: string;
+  /** When the store was deleted (ISO 8601). */
   deletedAt?: string;
   /**
    * Set while a ready store's workloads are not all available: what is wrong, in the
@@ -108,14 +125,19 @@ export type StoreEventType =
  * @public
  */
 export interface StoreEvent {
+  /** Unique, and increasing with each event. */
   id: number;
+  /** The `id` of the store (not its name, which can be reused). */
   storeId: string;
+  /** The step or happening this event records. */
   type: StoreEventType;
+  /** What happened, for people. */
   message: string;
   /** How long the step took, when it is a step. */
   durationMs?: number;
   /** Extra detail such as helm's output on failure. */
   detail?: string;
+  /** When it happened (ISO 8601). */
   createdAt: string;
 }
 
@@ -125,11 +147,15 @@ export interface StoreEvent {
  * @public
  */
 export interface CreateStoreRequest {
+  /** The store's name; see `validateStoreName`. */
   name: string;
+  /** Engine id, one of `GET /api/stores/engines`. */
   engine: string;
   /** Entity ref of the owner; defaults to the caller. */
   owner?: string;
+  /** Defaults to `small`. */
   plan?: StorePlan;
+  /** One of the backend's `stores.clusters`; defaults to the first. */
   cluster?: string;
 }
 
@@ -139,7 +165,9 @@ export interface CreateStoreRequest {
  * @public
  */
 export interface StoreList {
+  /** The stores of this page. */
   items: Store[];
+  /** How many stores match, over all pages. */
   totalCount: number;
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string;
@@ -151,8 +179,11 @@ export interface StoreList {
  * @public
  */
 export interface StoreEngineInfo {
+  /** Stable id, stored on each store, e.g. `woocommerce`. */
   id: string;
+  /** Shown to users, e.g. `WooCommerce`. */
   title: string;
+  /** One line shown to users choosing an engine. */
   description: string;
 }
 
@@ -174,7 +205,9 @@ export const STORE_CHANGED_TOPIC = 'stores.store-changed';
  * @public
  */
 export interface StoreAdminCredentials {
+  /** The admin's user name. */
   username: string;
+  /** The admin's password. */
   password: string;
   /** Where to log in, when the backend knows it. */
   adminUrl?: string;
@@ -188,7 +221,9 @@ export interface StoreAdminCredentials {
  * @public
  */
 export interface ClusterStatus {
+  /** The cluster's name in `stores.clusters`. */
   name: string;
+  /** Whether its API server answered the last check. */
   reachable: boolean;
   /** When the API server was last asked (ISO 8601). */
   checkedAt: string;

@@ -8,8 +8,11 @@ import { StorePlan } from '@stores-for-backstage/plugin-stores-common';
  * @public
  */
 export interface StoreEngineContext {
+  /** The store's name, a DNS label; also its Helm release name. */
   name: string;
+  /** The Kubernetes namespace the store runs in, `store-<name>`. */
   namespace: string;
+  /** The size the store was asked for; the engine maps it to resources. */
   plan: StorePlan;
   /** Entity ref of the owner. */
   owner: string;
@@ -70,6 +73,7 @@ export interface StoreEngine {
  * @public
  */
 export interface StorefrontCheck {
+  /** The address the check requests, from the stores backend. */
   url: string;
   /** Whether the answer comes from the store itself. */
   isStoreAnswer(answer: {
@@ -87,8 +91,11 @@ export interface StorefrontCheck {
  * @public
  */
 export interface StoreAdminSecret {
+  /** Name of the Secret in the store's namespace. */
   secretName: string;
+  /** Key of the Secret's data that holds the admin's user name. */
   usernameKey: string;
+  /** Key of the Secret's data that holds the admin's password. */
   passwordKey: string;
 }
 
@@ -98,6 +105,7 @@ export interface StoreAdminSecret {
  * @public
  */
 export interface StoresEnginesExtensionPoint {
+  /** Adds an engine; the backend refuses to start when two have the same id. */
   addEngine(engine: StoreEngine): void;
 }
 

@@ -29,7 +29,11 @@ function useStorePageLink(name: string): string | undefined {
   }
 }
 
-/** @public */
+/**
+ * Props of {@link EntityStoreCard}.
+ *
+ * @public
+ */
 export interface EntityStoreCardProps {
   /** As for `InfoCard`; `gridItem` fills the height of its grid row. */
   variant?: 'flex' | 'fullHeight' | 'gridItem';
