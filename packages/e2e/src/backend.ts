@@ -67,6 +67,8 @@ export class TestbedBackend {
   readonly baseUrl: string;
   readonly logPath: string;
   private readonly configPaths: string[];
+  /** The stores-only backend of the trials instead of the portal's (see trials/storesBackend.ts). */
+  private readonly storesOnly: boolean;
   private child?: ChildProcess;
   private starts = 0;
 
@@ -74,8 +76,10 @@ export class TestbedBackend {
     dir: string;
     port: number;
     configPaths: string[];
+    storesOnly: boolean;
   }) {
     this.dir = options.dir;
+    this.storesOnly = options.storesOnly;
     this.baseUrl = `http://localhost:${options.port}`;
     this.logPath = path.join(options.dir, 'backend.log');
     this.configPaths = options.configPaths;
@@ -87,12 +91,24 @@ export class TestbedBackend {
    * backend's own port and SQLite directory, and `extraConfig` on top.
    */
   static async create(
-    options: { extraConfig?: (backend: { dir: string }) => object } = {},
+    options: {
+      extraConfig?: (backend: { dir: string }) => object;
+      /** Another test bed than the default one: its STORES_TESTBED_STATE_DIR. */
+      testbedStateDir?: string;
+      /**
+       * Start only the stores plugin (with guest sign-in and no permission policy: every
+       * signed-in user may do everything), which is up in seconds instead of a minute.
+       */
+      storesOnly?: boolean;
+    } = {},
   ): Promise<TestbedBackend> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stores-template-'));
     const port = await freePort();
 
-    const testbedConfig = await writeTestbedConfig(dir);
+    const testbedConfig = await writeTestbedConfig(
+      dir,
+      options.testbedStateDir,
+    );
 
     const sqliteDir = path.join(dir, 'sqlite');
     fs.mkdirSync(sqliteDir);
@@ -114,6 +130,25 @@ export class TestbedBackend {
       testbedConfig,
       ownConfigPath,
     ];
+    if (options.storesOnly) {
+      const storesOnlyPath = path.join(dir, 'app-config.stores-only.yaml');
+      fs.writeFileSync(
+        storesOnlyPath,
+        `${JSON.stringify(
+          {
+            auth: {
+              providers: {
+                guest: { dangerouslyAllowOutsideDevelopment: true },
+              },
+            },
+            permission: { enabled: false },
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      configPaths.push(storesOnlyPath);
+    }
     if (options.extraConfig) {
       const extraPath = path.join(dir, 'app-config.extra.yaml');
       fs.writeFileSync(
@@ -122,7 +157,12 @@ export class TestbedBackend {
       );
       configPaths.push(extraPath);
     }
-    return new TestbedBackend({ dir, port, configPaths });
+    return new TestbedBackend({
+      dir,
+      port,
+      configPaths,
+      storesOnly: Boolean(options.storesOnly),
+    });
   }
 
   get running(): boolean {
@@ -145,23 +185,25 @@ export class TestbedBackend {
     // jest sets NODE_ENV=test; the backend would then refuse guest sign-in
     delete env.NODE_ENV;
     delete env.JEST_WORKER_ID;
-    const child = spawn(
-      process.execPath,
-      [
-        yarnRelease(),
-        'workspace',
-        'backend',
-        'start',
-        ...this.configPaths.flatMap(c => ['--config', c]),
-      ],
-      {
-        cwd: repoRoot,
-        env,
-        // its own process group, so kill and stop end yarn, backstage-cli, the backend and helm
-        detached: true,
-        stdio: ['ignore', log, log],
-      },
-    );
+    const configArgs = this.configPaths.flatMap(c => ['--config', c]);
+    const command = this.storesOnly
+      ? [
+          '--require',
+          '@backstage/cli/config/nodeTransform.cjs',
+          path.join(__dirname, 'trials', 'storesBackend.ts'),
+          ...configArgs,
+        ]
+      : [yarnRelease(), 'workspace', 'backend', 'start', ...configArgs];
+    const child = spawn(process.execPath, command, {
+      // where the portal's backend runs: app-config.yaml's chart paths are relative to it
+      cwd: this.storesOnly
+        ? path.join(repoRoot, 'packages', 'backend')
+        : repoRoot,
+      env,
+      // its own process group, so kill and stop end yarn, backstage-cli, the backend and helm
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     fs.closeSync(log);
     this.child = child;
 
@@ -184,7 +226,7 @@ export class TestbedBackend {
       } catch (error) {
         last = String(error);
       }
-      await sleep(2000);
+      await sleep(this.storesOnly ? 300 : 2000);
     }
     await this.stop();
     throw new Error(

@@ -85,10 +85,18 @@ function yarnRelease(): string {
  * Kubernetes plugin's and the stores backend's cluster, with the chart's two identities)
  * into `dir`, and returns its path.
  */
-export async function writeTestbedConfig(dir: string): Promise<string> {
-  const testbedYaml = await runOk('bash', [
-    path.join(repoRoot, 'scripts', 'testbed-app-config'),
-  ]);
+export async function writeTestbedConfig(
+  dir: string,
+  /** Another test bed than the default one: its STORES_TESTBED_STATE_DIR. */
+  testbedStateDir?: string,
+): Promise<string> {
+  const testbedYaml = await runOk(
+    'bash',
+    [path.join(repoRoot, 'scripts', 'testbed-app-config')],
+    testbedStateDir
+      ? { env: { STORES_TESTBED_STATE_DIR: testbedStateDir } }
+      : {},
+  );
   if (!/name: testbed/.test(testbedYaml)) {
     throw new Error(
       `scripts/testbed-app-config printed no testbed cluster:\n${testbedYaml}`,
