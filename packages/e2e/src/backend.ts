@@ -67,7 +67,7 @@ export class TestbedBackend {
   readonly baseUrl: string;
   readonly logPath: string;
   private readonly configPaths: string[];
-  /** The stores-only backend of the trials instead of the portal's (see trials/storesBackend.ts). */
+  /** The stores-only backend (packages/backend/src/storesOnly.ts) instead of the portal's. */
   private readonly storesOnly: boolean;
   private child?: ChildProcess;
   private starts = 0;
@@ -190,7 +190,7 @@ export class TestbedBackend {
       ? [
           '--require',
           '@backstage/cli/config/nodeTransform.cjs',
-          path.join(__dirname, 'trials', 'storesBackend.ts'),
+          path.join(repoRoot, 'packages', 'backend', 'src', 'storesOnly.ts'),
           ...configArgs,
         ]
       : [yarnRelease(), 'workspace', 'backend', 'start', ...configArgs];

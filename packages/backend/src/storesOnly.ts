@@ -1,9 +1,9 @@
 /*
- * A backend with the stores plugin and nothing else it does not need (guest sign-in for
- * users, the built-in engines), started by the fault trials as a process of its own, so
- * that a trial can kill it like a crash and start it again in seconds. Run with the
- * Backstage CLI's Node transform:
- *   node --require @backstage/cli/config/nodeTransform.cjs storesBackend.ts --config ...
+ * The stores plugin and only what it needs (guest sign-in for users, the built-in
+ * engines): a backend that is up in seconds, for the fault trials in packages/e2e, which
+ * kill it like a crash and start it again many times. Not the portal (that is index.ts).
+ * Run with the Backstage CLI's Node transform, from this package's directory:
+ *   node --require @backstage/cli/config/nodeTransform.cjs src/storesOnly.ts --config ...
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
