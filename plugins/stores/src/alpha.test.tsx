@@ -6,6 +6,7 @@ import {
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
@@ -90,7 +91,7 @@ describe('stores plugin on the new frontend system', () => {
     // backend at backend.baseUrl, which msw answers; without a permission
     // backend every button is allowed.
     const app = createApp({
-      features: [catalogPlugin, storesPlugin],
+      features: [catalogPlugin, scaffolderPlugin, storesPlugin],
       advanced: {
         configLoader: async () => ({
           config: new ConfigReader({
@@ -110,6 +111,10 @@ describe('stores plugin on the new frontend system', () => {
     const table = await screen.findByRole('table', {}, FIRST_RENDER);
     expect(await within(table).findByText('shop')).toBeInTheDocument();
     expect(within(table).getByText('Ready')).toBeInTheDocument();
+    // createStore binds itself to the scaffolder's template page.
+    expect(
+      await screen.findByRole('button', { name: 'Create store' }),
+    ).toHaveAttribute('href', '/create/templates/default/create-store');
     // The page's title and icon are the app's navigation item.
     expect(screen.getByRole('link', { name: /Stores/ })).toHaveAttribute(
       'href',
