@@ -1,9 +1,7 @@
 /*
- * Hi!
- *
- * Note that this is an EXAMPLE Backstage backend. Please check the README.
- *
- * Happy hacking!
+ * The portal's backend: Backstage's core plugins, the stores plugin with its
+ * engines, and its catalog and scaffolder modules. What each part is for is in
+ * this package's README.
  */
 
 import { createBackend } from '@backstage/backend-defaults';
