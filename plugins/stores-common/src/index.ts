@@ -8,3 +8,4 @@ export * from './types';
 export * from './lifecycle';
 export * from './storeName';
 export * from './permissions';
+export * from './client';

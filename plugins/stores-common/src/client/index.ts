@@ -1,0 +1,8 @@
+export { StoresClient } from './StoresClient';
+export type {
+  StoresRequestOptions,
+  ListStoresOptions,
+  CreateStoreOptions,
+  CreateStoreResult,
+  CreateStoreDryRunResult,
+} from './StoresClient';
