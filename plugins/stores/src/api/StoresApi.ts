@@ -1,48 +1,32 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ClusterStatus,
+  CreateStoreOptions,
   CreateStoreRequest,
+  CreateStoreResult,
+  ListStoresOptions,
   Store,
   StoreAdminCredentials,
   StoreEngineInfo,
   StoreEvent,
   StoreList,
-  StoreStatus,
-  ClusterStatus,
 } from '@stores-for-backstage/plugin-stores-common';
 
-/**
- * Filters and paging for {@link StoresApi.listStores}.
- *
- * @public
- */
-export interface ListStoresOptions {
-  /** Entity refs of owners; a store matches when it is owned by any of them. */
-  owner?: string[];
-  /** Deleted stores are only listed when `deleted` is among these. */
-  status?: StoreStatus[];
-  /** Engine ids, such as `woocommerce` or `medusa`. */
-  engine?: string[];
-  limit?: number;
-  /** The `nextCursor` of the previous page. */
-  cursor?: string;
-}
-
-/**
- * Options for {@link StoresApi.createStore}.
- *
- * @public
- */
-export interface CreateStoreOptions {
-  /** Repeating a request with the same key returns the first store instead of a conflict. */
-  idempotencyKey?: string;
-}
+export type {
+  CreateStoreOptions,
+  ListStoresOptions,
+} from '@stores-for-backstage/plugin-stores-common';
 
 /**
  * Talks to the stores backend.
  *
  * @remarks
- * Failed requests reject with a `ResponseError` from `@backstage/errors` whose
- * message is the server's reason, such as "No store named 'shop'".
+ * The app's implementation is the `StoresClient` of
+ * `@stores-for-backstage/plugin-stores-common`, the one client of the stores
+ * API. Failed requests reject with the Backstage error of their status
+ * (`NotFoundError`, `NotAllowedError`, `ConflictError`, ...; see
+ * `@backstage/errors`) whose message is the server's reason, such as
+ * "No store named 'shop'".
  *
  * @public
  */
@@ -56,18 +40,19 @@ export interface StoresApi {
   getStore(name: string): Promise<Store>;
   /** The store's timeline, oldest first. */
   getStoreEvents(name: string): Promise<StoreEvent[]>;
+  /** Asks for a store; `created` is false when the idempotency key was seen before. */
   createStore(
     request: CreateStoreRequest,
     options?: CreateStoreOptions,
-  ): Promise<Store>;
+  ): Promise<CreateStoreResult>;
   /** Starts deleting a store; resolves with the store in status `deleting`. */
   deleteStore(name: string): Promise<Store>;
   /** Provisions a failed store again. */
   retryStore(name: string): Promise<Store>;
   /**
    * Reads the admin login of a ready store; owners only, and audited by the
-   * backend. Rejects with status 403 for others and 409 while the store is not
-   * ready.
+   * backend. Rejects with a NotAllowedError (403) for others and a
+   * ConflictError (409) while the store is not ready.
    */
   revealCredentials(name: string): Promise<StoreAdminCredentials>;
 }

@@ -4,4 +4,5 @@ export type {
   ListStoresOptions,
   CreateStoreOptions,
 } from './StoresApi';
-export { StoresClient } from './StoresClient';
+// The one client of the stores API, shared with the backend modules.
+export { StoresClient } from '@stores-for-backstage/plugin-stores-common';

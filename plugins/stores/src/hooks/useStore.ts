@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import { isError } from '@backstage/errors';
 import {
   isInFlight,
   Store,
@@ -25,7 +25,7 @@ async function loadTimeline(
   try {
     return { events: await storesApi.getStoreEvents(name) };
   } catch (e) {
-    if ((e as ResponseError).statusCode === 403) {
+    if (isError(e) && e.name === 'NotAllowedError') {
       return { events: [], timelineHidden: (e as Error).message };
     }
     throw e;

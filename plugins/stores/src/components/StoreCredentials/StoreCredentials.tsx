@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import { isError } from '@backstage/errors';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   Box,
@@ -84,7 +84,7 @@ function CredentialsReveal(props: { id: string; name: string }) {
       const credentials = await storesApi.revealCredentials(name);
       setReveal({ kind: 'shown', credentials });
     } catch (e) {
-      if ((e as ResponseError).statusCode === 403) {
+      if (isError(e) && e.name === 'NotAllowedError') {
         setReveal({ kind: 'refused' });
       } else {
         setReveal({

@@ -7,7 +7,6 @@ import {
 import { useRouteRef } from '@backstage/core-plugin-api';
 import { Box, Button, Grid, Typography } from '@material-ui/core';
 import { Alert, AlertTitle } from '@material-ui/lab';
-import { ResponseError } from '@backstage/errors';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { useState } from 'react';
 import { useEngines } from '../../hooks/useEngines';
@@ -24,7 +23,7 @@ import { StoreAboutCard } from './StoreAboutCard';
 import { StoreFailurePanel } from './StoreFailurePanel';
 
 export function isNotFound(error: Error | undefined): boolean {
-  return (error as ResponseError | undefined)?.statusCode === 404;
+  return error?.name === 'NotFoundError';
 }
 
 /** Links back to the stores list when the app mounts it; the entity page may not. */
