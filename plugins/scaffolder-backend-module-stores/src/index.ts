@@ -9,9 +9,3 @@ export { scaffolderModuleStores as default } from './module';
 export { createStoresCreateAction } from './actions/storesCreate';
 export { createStoresWaitAction } from './actions/storesWait';
 export { createStoresDeleteAction } from './actions/storesDelete';
-export { StoresApiClient } from './StoresApiClient';
-export type {
-  CreateStoreDryRunResult,
-  CreateStoreResult,
-  StoresRequestOptions,
-} from './StoresApiClient';

@@ -8,7 +8,7 @@ import {
   StoreEvent,
   StoreEventType,
 } from '@stores-for-backstage/plugin-stores-common';
-import { StoresApiClient } from '../StoresApiClient';
+import { StoresApiAccess } from '../storesApi';
 
 /** How a wait for a store ended. */
 export type FollowStoreResult =
@@ -30,7 +30,7 @@ export type FollowStoreResult =
  * the wait at once.
  */
 export async function followStore(options: {
-  client: StoresApiClient;
+  stores: StoresApiAccess;
   credentials: BackstageCredentials;
   name: string;
   logger: LoggerService;
@@ -46,7 +46,7 @@ export async function followStore(options: {
   /** Treat 404 as the end of the wait rather than an error. */
   goneIsDone?: boolean;
 }): Promise<FollowStoreResult> {
-  const { client, credentials, name, logger } = options;
+  const { stores, credentials, name, logger } = options;
   const deadline = Date.now() + options.timeoutMs;
   const logged = new Set<number>();
   let store: Store | undefined;
@@ -54,8 +54,9 @@ export async function followStore(options: {
 
   for (;;) {
     try {
-      store = await client.getStore(name, { credentials });
-      const events = await client.listStoreEvents(name, { credentials });
+      const request = await stores.onBehalfOf(credentials);
+      store = await stores.client.getStore(name, request);
+      const events = await stores.client.getStoreEvents(name, request);
       for (const event of eventsToLog(events, store.id, options.logFrom)) {
         if (!logged.has(event.id)) {
           logged.add(event.id);

@@ -8,7 +8,7 @@ import {
   StorePlan,
   validateStoreName,
 } from '@stores-for-backstage/plugin-stores-common';
-import { StoresApiClient } from '../StoresApiClient';
+import { createStoresApiAccess } from '../storesApi';
 import { examples } from './storesCreate.examples';
 import {
   outputStore,
@@ -28,7 +28,7 @@ export function createStoresCreateAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
 }) {
-  const client = new StoresApiClient(options);
+  const stores = createStoresApiAccess(options);
 
   return createTemplateAction({
     id: 'stores:create',
@@ -76,9 +76,10 @@ export function createStoresCreateAction(options: {
       const credentials = await ctx.getInitiatorCredentials();
 
       if (ctx.isDryRun) {
-        const result = await client.dryRunCreateStore(request, {
-          credentials,
-        });
+        const result = await stores.client.dryRunCreateStore(
+          request,
+          await stores.onBehalfOf(credentials),
+        );
         ctx.logger.info(`Dry run, nothing is created: ${result.message}`);
         for (const resource of result.resources) {
           ctx.logger.info(`Would create ${resource.kind} ${resource.name}`);
@@ -100,10 +101,11 @@ export function createStoresCreateAction(options: {
       const store = await ctx.checkpoint({
         key: `stores.create.${request.name}`,
         fn: async () => {
-          const { store: created, created: isNew } = await client.createStore(
-            request,
-            { credentials, idempotencyKey },
-          );
+          const { store: created, created: isNew } =
+            await stores.client.createStore(request, {
+              ...(await stores.onBehalfOf(credentials)),
+              idempotencyKey,
+            });
           if (!isNew) {
             ctx.logger.info(
               `The stores backend had already accepted this request; using store '${created.name}'`,

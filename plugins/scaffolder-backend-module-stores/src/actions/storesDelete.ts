@@ -2,7 +2,7 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
-import { StoresApiClient } from '../StoresApiClient';
+import { createStoresApiAccess } from '../storesApi';
 import { describeMinutes, followStore, reasonOf } from './followStore';
 import { examples } from './storesDelete.examples';
 import {
@@ -26,7 +26,7 @@ export function createStoresDeleteAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
 }) {
-  const client = new StoresApiClient(options);
+  const stores = createStoresApiAccess(options);
 
   return createTemplateAction({
     id: 'stores:delete',
@@ -70,7 +70,10 @@ export function createStoresDeleteAction(options: {
       if (ctx.isDryRun) {
         // Shows that the store exists and the user can see it; deleting is
         // checked by the stores backend only when it happens.
-        const store = await client.getStore(name, { credentials });
+        const store = await stores.client.getStore(
+          name,
+          await stores.onBehalfOf(credentials),
+        );
         ctx.logger.info(
           `Dry run, nothing is deleted: would delete store '${name}' (${store.engine}, status ${store.status}, owner ${store.owner}) and its namespace ${store.namespace}`,
         );
@@ -82,7 +85,12 @@ export function createStoresDeleteAction(options: {
       const deleting = await ctx.checkpoint({
         key: `stores.delete.${name}`,
         fn: async () =>
-          summarizeStore(await client.deleteStore(name, { credentials })),
+          summarizeStore(
+            await stores.client.deleteStore(
+              name,
+              await stores.onBehalfOf(credentials),
+            ),
+          ),
       });
       ctx.logger.info(
         `Deletion of store '${name}' accepted, status ${deleting.status}`,
@@ -97,7 +105,7 @@ export function createStoresDeleteAction(options: {
       const timeoutMinutes =
         ctx.input.timeoutMinutes ?? DEFAULT_DELETE_TIMEOUT_MINUTES;
       const result = await followStore({
-        client,
+        stores,
         credentials,
         name,
         logger: ctx.logger,

@@ -2,7 +2,7 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
-import { StoresApiClient } from '../StoresApiClient';
+import { createStoresApiAccess } from '../storesApi';
 import { describeMinutes, followStore, reasonOf } from './followStore';
 import { examples } from './storesWait.examples';
 import { outputStore, storeOutputSchema, storePagePath } from './storeOutputs';
@@ -21,7 +21,7 @@ export function createStoresWaitAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
 }) {
-  const client = new StoresApiClient(options);
+  const stores = createStoresApiAccess(options);
 
   return createTemplateAction({
     id: 'stores:wait',
@@ -72,7 +72,7 @@ export function createStoresWaitAction(options: {
 
       ctx.logger.info(`Waiting for store '${name}' to be ready`);
       const result = await followStore({
-        client,
+        stores,
         credentials: await ctx.getInitiatorCredentials(),
         name,
         logger: ctx.logger,
