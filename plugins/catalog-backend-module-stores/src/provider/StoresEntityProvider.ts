@@ -7,12 +7,15 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { ResponseError, toError } from '@backstage/errors';
+import { toError } from '@backstage/errors';
 import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { Store, StoreList } from '@stores-for-backstage/plugin-stores-common';
+import {
+  Store,
+  StoresClient,
+} from '@stores-for-backstage/plugin-stores-common';
 import { storeToEntity } from './storeToEntity';
 
 const STORES_PLUGIN_ID = 'stores';
@@ -74,7 +77,7 @@ export class StoresEntityProvider implements EntityProvider {
     });
   }
 
-  readonly #discovery: DiscoveryService;
+  readonly #client: StoresClient;
   readonly #auth: AuthService;
   readonly #logger: LoggerService;
   readonly #scheduler: SchedulerService;
@@ -84,7 +87,7 @@ export class StoresEntityProvider implements EntityProvider {
   #queued?: Promise<void>;
 
   constructor(options: StoresEntityProviderOptions) {
-    this.#discovery = options.discovery;
+    this.#client = new StoresClient({ discoveryApi: options.discovery });
     this.#auth = options.auth;
     this.#logger = options.logger;
     this.#scheduler = options.scheduler;
@@ -171,8 +174,7 @@ export class StoresEntityProvider implements EntityProvider {
 
   /** Reads every store that is not deleted, page by page. */
   async #readStores(): Promise<Store[]> {
-    const baseUrl = await this.#discovery.getBaseUrl(STORES_PLUGIN_ID);
-    const { token } = await this.#auth.getPluginRequestToken({
+    const withToken = await this.#auth.getPluginRequestToken({
       onBehalfOf: await this.#auth.getOwnServiceCredentials(),
       targetPluginId: STORES_PLUGIN_ID,
     });
@@ -181,20 +183,12 @@ export class StoresEntityProvider implements EntityProvider {
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     do {
-      const url = new URL(`${baseUrl}/stores`);
-      url.searchParams.set('limit', String(PAGE_SIZE));
-      if (cursor) {
-        url.searchParams.set('cursor', cursor);
-      }
-      const response = await fetch(url, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      if (!response.ok) {
-        throw await ResponseError.fromResponse(response);
-      }
-      const page = (await response.json()) as StoreList;
+      const page = await this.#client.listStores(
+        { limit: PAGE_SIZE, cursor },
+        withToken,
+      );
       if (!Array.isArray(page?.items)) {
-        throw new Error(`Unexpected response from ${url}: no items`);
+        throw new Error('The stores backend answered a page without items');
       }
       stores.push(...page.items);
 
