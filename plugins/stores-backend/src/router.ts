@@ -10,11 +10,11 @@ import {
   STORE_STATUSES,
   StoreStatus,
 } from '@stores-for-backstage/plugin-stores-common';
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import express from 'express';
 import { z } from 'zod';
 import { ClusterHealth } from './provisioning/ClusterHealth';
 import { EngineRegistry } from './provisioning/registries';
+import { createOpenApiRouter } from './schema/openapi';
 import { StoresCaller, StoresService } from './service/StoresService';
 
 /** Reads a query parameter that may be repeated or comma separated. */
@@ -34,6 +34,9 @@ function parseLimit(value: unknown): number | undefined {
   }
   return limit;
 }
+
+/** A request to any route; each route's own request type is checked against the document. */
+type AnyRoute = Parameters<HttpAuthService['credentials']>[0];
 
 const createStoreBody = z
   .object({
@@ -59,8 +62,11 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /**
- * `/api/stores`: documented in `src/schema/openapi.yaml`, which the tests hold
- * this router to.
+ * `/api/stores`: documented in `src/schema/openapi.yaml`. The router is typed
+ * from that document (`yarn openapi:generate`), so each route's parameters,
+ * body and answers must be the documented ones to compile, and the tests hold
+ * the answers to the document as well. It also serves the document itself at
+ * `/openapi.json`.
  */
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
@@ -72,12 +78,18 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { httpAuth, userInfo, auditor, service, engines, clusterHealth } =
     options;
-  const router = Router();
-  router.use(express.json());
+  const router = await createOpenApiRouter({
+    // Requests are checked by the handlers and the service, whose messages say
+    // what to do ("Unknown engine 'magento'; choose one of: woocommerce"); the
+    // validator would answer first, in the schema's words. Credentials are
+    // checked by the auth service.
+    validatorOptions: { validateRequests: false, validateSecurity: false },
+    middleware: [express.json()],
+  });
 
-  const caller = (req: Request) =>
+  const caller = (req: AnyRoute) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const user = async (req: Request): Promise<StoresCaller> => {
+  const user = async (req: AnyRoute): Promise<StoresCaller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { userEntityRef, ownershipEntityRefs } = await userInfo.getUserInfo(
       credentials,
@@ -87,7 +99,7 @@ export async function createRouter(options: {
 
   /** Runs an action through the auditor: one event, then success or failure. */
   async function audited<T>(
-    req: Request,
+    req: AnyRoute,
     eventId: string,
     meta: Record<string, string | undefined>,
     fn: () => Promise<T>,
