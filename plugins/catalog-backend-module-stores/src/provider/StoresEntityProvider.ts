@@ -33,9 +33,13 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
  * @public
  */
 export interface StoresEntityProviderOptions {
+  /** Finds the stores backend (plugin id `stores`). */
   discovery: DiscoveryService;
+  /** Gives the provider a service token to read every store. */
   auth: AuthService;
+  /** Where failed reads are reported; the entities are kept then. */
   logger: LoggerService;
+  /** Runs the scheduled refresh (by default on one replica at a time). */
   scheduler: SchedulerService;
   /** When to refresh; default every 30 seconds with a 1 minute timeout. */
   schedule?: SchedulerServiceTaskScheduleDefinition;

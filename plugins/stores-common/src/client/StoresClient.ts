@@ -59,6 +59,7 @@ export interface CreateStoreOptions extends StoresRequestOptions {
  * @public
  */
 export interface CreateStoreResult {
+  /** The store as the backend recorded it. */
   store: Store;
   /**
    * False when the backend had seen the idempotency key before and answered

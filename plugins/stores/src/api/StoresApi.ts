@@ -37,6 +37,7 @@ export interface StoresApi {
   listEngines(): Promise<StoreEngineInfo[]>;
   /** A page of stores, newest first. */
   listStores(options?: ListStoresOptions): Promise<StoreList>;
+  /** A store by its name; rejects with a `NotFoundError` when the caller may see no such store. */
   getStore(name: string): Promise<Store>;
   /** The store's timeline, oldest first. */
   getStoreEvents(name: string): Promise<StoreEvent[]>;
