@@ -6,7 +6,9 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { JSX } from 'react';
 import { storesApiRef, StoresClient } from './api';
+import type { EntityStoreCardProps } from './components/EntityStore';
 import {
   createStoreTemplateRouteRef,
   rootRouteRef,
@@ -43,7 +45,7 @@ export const storesPlugin = createPlugin({
  *
  * @public
  */
-export const StoresPage = storesPlugin.provide(
+export const StoresPage: () => JSX.Element = storesPlugin.provide(
   createRoutableExtension({
     name: 'StoresPage',
     component: () => import('./components/Router').then(m => m.Router),
@@ -56,7 +58,7 @@ export const StoresPage = storesPlugin.provide(
  *
  * @public
  */
-export const EntityStoreContent = storesPlugin.provide(
+export const EntityStoreContent: () => JSX.Element = storesPlugin.provide(
   createComponentExtension({
     name: 'EntityStoreContent',
     component: {
@@ -71,12 +73,13 @@ export const EntityStoreContent = storesPlugin.provide(
  *
  * @public
  */
-export const EntityStoreCard = storesPlugin.provide(
-  createComponentExtension({
-    name: 'EntityStoreCard',
-    component: {
-      lazy: () =>
-        import('./components/EntityStore').then(m => m.EntityStoreCard),
-    },
-  }),
-);
+export const EntityStoreCard: (props: EntityStoreCardProps) => JSX.Element =
+  storesPlugin.provide(
+    createComponentExtension({
+      name: 'EntityStoreCard',
+      component: {
+        lazy: () =>
+          import('./components/EntityStore').then(m => m.EntityStoreCard),
+      },
+    }),
+  );
