@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for the database tests.
 #   scripts/postgres.sh start         prints `export ...` lines for the tests
 #   scripts/postgres.sh stop <dir>    <dir> is STORES_TEST_POSTGRES_DIR from start
+#   scripts/postgres.sh pause <dir>   stops the server, keeping its data (an outage)
+#   scripts/postgres.sh resume <dir>  starts it again on the same port
 # The server lives in a temp dir of its own, listens on a free loopback port and
 # trusts local connections; `stop` removes every trace of it.
 set -euo pipefail
@@ -32,10 +34,10 @@ start)
   dir="$(mktemp -d)"
   chmod 755 "$dir"
   if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
+  options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200"
+  echo "$options" >"$dir/options" # for resume
   if ! as_owner "$initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
-    ! as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
-      start >/dev/null; then
+    ! as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" start >/dev/null; then
     cat "$dir"/*.log >&2
     rm -rf "$dir"
     exit 1
@@ -52,8 +54,17 @@ stop)
   fi
   rm -rf "$dir"
   ;;
+pause)
+  dir="${2:?usage: $0 pause <dir>}"
+  as_owner "$(find_bin pg_ctl)" -D "$dir/data" -m fast -w stop >/dev/null
+  ;;
+resume)
+  dir="${2:?usage: $0 resume <dir>}"
+  as_owner "$(find_bin pg_ctl)" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "$(cat "$dir/options")" start >/dev/null
+  ;;
 *)
-  echo "usage: $0 start | stop <dir>" >&2
+  echo "usage: $0 start | stop <dir> | pause <dir> | resume <dir>" >&2
   exit 2
   ;;
 esac

@@ -10,6 +10,8 @@ import {
   ensureTestbed,
   formatTable,
   leftovers,
+  startPostgres,
+  startSecondTestbed,
   storeReleases,
   StoresCaller,
   trialBackend,
@@ -185,6 +187,186 @@ describe('fault trials', () => {
     } finally {
       await backend.kill();
       backend.remove();
+    }
+  });
+
+  it('R2: two backends on one PostgreSQL, 50 creates over both at once', async () => {
+    const postgres = await startPostgres();
+    const quota = 45;
+    const config = {
+      testbed,
+      database: postgres.database,
+      extraStoresConfig: {
+        limits: { maxStoresPerUser: quota, maxCreatesPerWindow: 500 },
+      },
+    };
+    const backends = [await trialBackend(config), await trialBackend(config)];
+    const prefix = `r2${run}`;
+    try {
+      // one after the other: both migrate the same database
+      for (const b of backends) await b.start();
+      const apis = await Promise.all(
+        backends.map(b => new StoresCaller(b).signIn()),
+      );
+      const names = Array.from({ length: 50 }, (_, i) => `${prefix}-${i}`);
+      const answers = await Promise.all(
+        names.map((name, i) => apis[i % 2].create(name, 'woocommerce')),
+      );
+      const accepted = names.filter((_, i) => answers[i].status === 201);
+      const refused = answers.filter(a => a.status === 403);
+      const stores = await apis[0].waitAll(
+        accepted,
+        ['ready', 'failed'],
+        480_000,
+      );
+      const releases = await storeReleases(testbed, prefix);
+      // installed exactly once: one release per store, at revision 1
+      const reinstalled = releases.filter(r => r.revision !== '1');
+      const duplicates = duplicateReleases(releases) + reinstalled.length;
+
+      await Promise.all(accepted.map((name, i) => apis[i % 2].delete(name)));
+      await apis[1].waitAll(accepted, ['deleted'], 480_000);
+      const orphans = await leftovers(testbed, prefix);
+      table.push({
+        trial: 'R2 two backends, one PostgreSQL',
+        runs: names.length,
+        converged: stores.filter(s => s.status === 'ready').length,
+        orphans,
+        duplicates,
+        note: `${accepted.length} accepted, ${
+          refused.length
+        } refused by the quota of ${quota}; ended ${count(
+          stores.map(s => s.status),
+        )}${
+          stores.find(s => s.status === 'failed')
+            ? ` (first failure: ${
+                stores.find(s => s.status === 'failed')!.statusReason
+              })`
+            : ''
+        }; ${releases.length} releases`,
+      });
+      expect(accepted).toHaveLength(quota);
+      expect(refused).toHaveLength(names.length - quota);
+      expect(stores.every(s => s.status === 'ready')).toBe(true);
+      expect(releases).toHaveLength(quota);
+      expect(duplicates).toBe(0);
+      expect(orphans).toBe(0);
+    } finally {
+      for (const b of backends) {
+        await b.kill();
+        b.remove();
+      }
+      await postgres.stop();
+    }
+  });
+
+  it('R4: PostgreSQL stopped for 30 s while stores provision', async () => {
+    const postgres = await startPostgres();
+    const backend = await trialBackend({
+      testbed,
+      helmDelaySeconds: 2,
+      database: postgres.database,
+    });
+    const prefix = `r4${run}`;
+    try {
+      await backend.start();
+      const api = await new StoresCaller(backend).signIn();
+      const names = [0, 1, 2, 3].map(i => `${prefix}-${i}`);
+      for (const [i, name] of names.entries()) {
+        expect(
+          (await api.create(name, i % 2 ? 'medusa' : 'woocommerce')).status,
+        ).toBe(201);
+      }
+      await untilAny(api, names, types => types.includes('namespace-created'));
+      await postgres.pause();
+      const during = await api.create(`${prefix}-x`, 'woocommerce');
+      const read = await api.get(names[0]).catch(() => undefined);
+      await sleep(30_000);
+      await postgres.resume();
+      const stores = await api.waitAll(names, ['ready', 'failed'], 300_000);
+      for (const name of names) await api.delete(name);
+      await api.waitAll(names, ['deleted'], 300_000);
+      const orphans = await leftovers(testbed, prefix);
+      const releases = await storeReleases(testbed, prefix);
+      table.push({
+        trial: 'R4 PostgreSQL stopped 30 s',
+        runs: names.length,
+        converged: stores.filter(s => s.status === 'ready').length,
+        orphans,
+        duplicates: releases.length,
+        note: `create during the outage: HTTP ${during.status} "${during.body?.error?.message}"`,
+      });
+      expect(during.status).toBe(503);
+      expect(during.body.error.message).toMatch(
+        /The stores database is not answering/,
+      );
+      expect(read).toBeUndefined(); // a read during the outage did not pass for a store
+      expect(stores.every(s => s.status === 'ready')).toBe(true);
+      expect(orphans).toBe(0);
+    } finally {
+      await backend.kill();
+      backend.remove();
+      await postgres.stop();
+    }
+  });
+
+  it('R3: the Kubernetes API server stopped for 30 s in the middle of provisioning', async () => {
+    const second = await startSecondTestbed();
+    const backend = await trialBackend({
+      testbed,
+      helmDelaySeconds: 2,
+      testbedStateDir: second.stateDir,
+    });
+    const prefix = `r3${run}`;
+    try {
+      await backend.start();
+      const api = await new StoresCaller(backend).signIn();
+      const names = [0, 1, 2, 3].map(i => `${prefix}-${i}`);
+      for (const [i, name] of names.entries()) {
+        expect(
+          (await api.create(name, i % 2 ? 'medusa' : 'woocommerce')).status,
+        ).toBe(201);
+      }
+      await untilAny(api, names, types => types.includes('namespace-created'));
+      const steps = (await Promise.all(names.map(n => api.eventTypes(n)))).map(
+        stepOf,
+      );
+      second.freezeApiserver();
+      await sleep(30_000);
+      second.thawApiserver();
+      const stores = await api.waitAll(names, ['ready', 'failed'], 420_000);
+      const failedWithReason = stores.filter(
+        s => s.status === 'failed' && s.statusReason,
+      );
+      const releases = await storeReleases(testbed, prefix, second.kubeconfig);
+      const duplicates = duplicateReleases(releases);
+      for (const name of names) await api.delete(name);
+      await api.waitAll(names, ['deleted'], 300_000);
+      const orphans = await leftovers(testbed, prefix, second.kubeconfig);
+      table.push({
+        trial: 'R3 API server stopped 30 s',
+        runs: names.length,
+        converged:
+          stores.filter(s => s.status === 'ready').length +
+          failedWithReason.length,
+        orphans,
+        duplicates,
+        note: `stores were: ${count(steps)}; ended ${count(
+          stores.map(s => s.status),
+        )}${
+          failedWithReason[0]
+            ? ` (first failure: ${failedWithReason[0].statusReason})`
+            : ''
+        }`,
+      });
+      expect(stores.every(s => s.status === 'ready')).toBe(true);
+      expect(duplicates).toBe(0);
+      expect(orphans).toBe(0);
+    } finally {
+      await backend.kill();
+      backend.remove();
+      second.thawApiserver();
+      await second.stop();
     }
   });
 });

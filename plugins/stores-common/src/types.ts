@@ -113,6 +113,7 @@ export type StoreEventType =
   | 'failed'
   | 'retry'
   | 'resumed'
+  | 'interrupted'
   | 'drift'
   | 'deletion-requested'
   | 'release-uninstalled'

@@ -5,6 +5,7 @@
  */
 import { ensureTestbed, kubectl, runOk, Testbed } from '@internal/testbed';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TestbedBackend } from '../backend';
 import { repoRoot } from '../portal';
@@ -276,3 +277,52 @@ export async function leftovers(
 }
 
 export { ensureTestbed };
+
+/** A throwaway PostgreSQL of the trial's own (scripts/postgres.sh), which it may stop. */
+export async function startPostgres() {
+  const script = path.join(repoRoot, 'scripts', 'postgres.sh');
+  const out = await runOk('bash', [script, 'start']);
+  const vars = Object.fromEntries(
+    [...out.matchAll(/^export (\w+)=(.*)$/gm)].map(m => [m[1], m[2]]),
+  );
+  const dir = vars.STORES_TEST_POSTGRES_DIR;
+  const connection = Object.entries(vars).find(([k]) =>
+    /^BACKSTAGE_TEST_DATABASE_POSTGRES\d+_CONNECTION_STRING$/.test(k),
+  )?.[1];
+  if (!dir || !connection) throw new Error(`postgres.sh printed:\n${out}`);
+  return {
+    /** backend.database for the app-config */
+    database: { client: 'pg', connection },
+    pause: () => runOk('bash', [script, 'pause', dir]),
+    resume: () => runOk('bash', [script, 'resume', dir]),
+    stop: () => runOk('bash', [script, 'stop', dir]),
+  };
+}
+
+/** A second test bed (its own state dir, ports and processes), for trials that break it. */
+export async function startSecondTestbed() {
+  const stateDir = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'stores-trial-testbed-'),
+  );
+  const scripts = path.join(repoRoot, 'packages', 'testbed', 'scripts');
+  const env = { STORES_TESTBED_STATE_DIR: stateDir };
+  await runOk('bash', [path.join(scripts, 'start.sh')], {
+    env,
+    timeoutMs: 300_000,
+  });
+  const state = JSON.parse(
+    fs.readFileSync(path.join(stateDir, 'testbed.json'), 'utf8'),
+  );
+  const apiserverPid: number = state.pids['kube-apiserver'];
+  return {
+    stateDir,
+    kubeconfig: state.kubeconfig as string,
+    /** SIGSTOP: the API server accepts connections and answers nothing, like a hung one. */
+    freezeApiserver: () => process.kill(apiserverPid, 'SIGSTOP'),
+    thawApiserver: () => process.kill(apiserverPid, 'SIGCONT'),
+    stop: async () => {
+      await runOk('bash', [path.join(scripts, 'stop.sh')], { env });
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

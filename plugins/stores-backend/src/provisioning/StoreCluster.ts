@@ -3,6 +3,7 @@ import {
   ApiException,
   AppsV1Api,
   AuthenticationV1Api,
+  AuthorizationV1Api,
   BatchV1Api,
   Configuration,
   CoreV1Api,
@@ -148,6 +149,7 @@ export class StoreCluster {
   private readonly batch: BatchV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly authn: AuthenticationV1Api;
+  private readonly authz: AuthorizationV1Api;
   private readonly version: VersionApi;
   private identity?: Promise<RbacV1Subject>;
   /** The API server as the stores identity sees it, for messages. */
@@ -167,6 +169,7 @@ export class StoreCluster {
     this.batch = makeClient(kc, BatchV1Api, timeoutMs);
     this.rbac = makeClient(kc, RbacAuthorizationV1Api, timeoutMs);
     this.authn = makeClient(kc, AuthenticationV1Api, timeoutMs);
+    this.authz = makeClient(kc, AuthorizationV1Api, timeoutMs);
     this.version = makeClient(kc, VersionApi, timeoutMs);
     this.server = kc.getCurrentCluster()?.server;
     // client-node's last resort when it finds no kubeconfig at all
@@ -254,6 +257,7 @@ export class StoreCluster {
     const role = this.settings.storeNamespaceRole;
     if (!role) return;
     const subject = await this.whoAmI();
+    let created = true;
     try {
       await this.rbac.createNamespacedRoleBinding({
         namespace,
@@ -272,6 +276,39 @@ export class StoreCluster {
       });
     } catch (error) {
       if (!isApiError(error, 409)) throw error;
+      created = false;
+    }
+    if (created) await this.waitForAccess(namespace);
+  }
+
+  /**
+   * The API server authorises from a cache of RoleBindings that trails a new one by a
+   * moment (longer under load): the first calls after binding would be refused. Waits,
+   * asking the API server itself, until the binding is in force.
+   */
+  private async waitForAccess(namespace: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const review = await this.authz.createSelfSubjectAccessReview({
+        body: {
+          spec: {
+            resourceAttributes: {
+              namespace,
+              verb: 'list',
+              resource: 'secrets',
+            },
+          },
+        },
+      });
+      if (review.status?.allowed) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `The RoleBinding ${STORE_ROLE_BINDING} in ${namespace} was not in force after 30 s: ${
+            review.status?.reason ?? 'no reason given'
+          }`,
+        );
+      }
+      await new Promise(r => setTimeout(r, 200));
     }
   }
 

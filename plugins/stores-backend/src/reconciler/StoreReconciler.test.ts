@@ -285,6 +285,36 @@ describe('StoreReconciler', () => {
     expect(abortedAt - claimedAt).toBeLessThan(leaseMs);
     expect((await database.getStoreById(store.id)).status).toBe('provisioning');
   });
+
+  it('tries again after a pause when the cluster was away, instead of failing', async () => {
+    let calls = 0;
+    const { database, reconciler, insert, teardown } = await setup({
+      provision: async () => {
+        calls += 1;
+        if (calls === 1) {
+          throw new Error(
+            'request to https://127.0.0.1:6443/api/v1/namespaces failed, reason: connect ECONNREFUSED 127.0.0.1:6443',
+          );
+        }
+      },
+    });
+    const store = await insert('shop');
+    await reconciler.runPass();
+    const ready = await waitUntil(async () => {
+      const s = await database.getStoreById(store.id);
+      return s.status === 'ready' ? s : undefined;
+    });
+    await reconciler.settle();
+    expect(ready.status).toBe('ready');
+    expect(calls).toBe(2);
+    expect(teardown).not.toHaveBeenCalled();
+    const interrupted = (await database.listEvents(store.id)).find(
+      e => e.type === 'interrupted',
+    );
+    expect(interrupted?.message).toMatch(
+      /connect ECONNREFUSED 127\.0\.0\.1:6443\. Trying again in 2 s\.$/,
+    );
+  });
 });
 
 async function waitUntil<T>(probe: () => Promise<T | undefined>): Promise<T> {

@@ -13,6 +13,7 @@ import {
   StoreProvisioner,
 } from '../provisioning/StoreProvisioner';
 import { ClusterRegistry } from '../provisioning/registries';
+import { isTransient } from '../provisioning/transientErrors';
 import {
   describeProblem,
   PROBLEM_HINTS,
@@ -71,6 +72,11 @@ export class StoreReconciler {
     { work: 'provision' | 'teardown'; controller: AbortController }
   >();
   private readonly running = new Set<Promise<void>>();
+  /** Stores whose last attempt met a cluster or database that was away: when to try again. */
+  private readonly backoff = new Map<
+    string,
+    { attempts: number; until: number }
+  >();
   private pass?: Promise<void>;
   private passAgain = false;
   private stopped = false;
@@ -146,6 +152,7 @@ export class StoreReconciler {
         }
         continue;
       }
+      if ((this.backoff.get(store.id)?.until ?? 0) > now) continue;
       const leaseFree = StoresDatabase.isLeaseFree(store, dbNow);
       const age = now - new Date(store.statusChangedAt).getTime();
       try {
@@ -469,6 +476,7 @@ export class StoreReconciler {
           durationMs: Date.now() - attemptStarted,
         },
       });
+      this.backoff.delete(store.id);
       if (ready && !store.readyAt) {
         metrics?.provisioningDuration.record(duration / 1000, {
           engine: store.engine,
@@ -487,6 +495,10 @@ export class StoreReconciler {
         );
         return; // the lease went to someone else, who carries on
       }
+      if (!controller.signal.aborted && isTransient(error)) {
+        await this.pause(store, error as Error);
+        return;
+      }
       const message = controller.signal.aborted
         ? `Provisioning did not finish within ${minutes(
             this.options.provisioningTimeoutMs,
@@ -496,6 +508,35 @@ export class StoreReconciler {
     } finally {
       clearTimeout(timeout);
     }
+  }
+
+  /**
+   * The cluster (or the database) was away: the store keeps its status, the lease is
+   * given back, and the work is tried again after a pause that doubles each time (up to
+   * a minute), until the provisioning or deletion timeout.
+   */
+  private async pause(store: Store, error: Error) {
+    const attempts = (this.backoff.get(store.id)?.attempts ?? 0) + 1;
+    const waitMs = Math.min(2_000 * 2 ** (attempts - 1), 60_000);
+    this.backoff.set(store.id, { attempts, until: Date.now() + waitMs });
+    setTimeout(() => this.trigger(), waitMs + 50).unref?.();
+    this.options.logger.warn(
+      `Store ${store.name}: ${error.message}; trying again in ${
+        waitMs / 1000
+      } s`,
+    );
+    await this.options.database
+      .addEvent(store.id, {
+        type: 'interrupted',
+        message: `${error.message.replace(/\.+$/, '')}. Trying again in ${
+          waitMs / 1000
+        } s.`,
+        detail: (error as ProvisioningError).detail,
+      })
+      .catch(() => {}); // the database may be the one that is away
+    await this.options.database
+      .releaseLease(store.id, this.options.instanceId)
+      .catch(() => {}); // then the lease lapses by itself
   }
 
   /** Records a failed attempt; a store that was never ready is cleaned up first. */
@@ -559,6 +600,7 @@ export class StoreReconciler {
       } else {
         message = `Store deleted; nothing of it was ever made in the cluster '${store.cluster}' (no longer configured), so there was nothing to tear down`;
       }
+      this.backoff.delete(store.id);
       await database.transition(store.id, {
         from: 'deleting',
         to: 'deleted',
@@ -577,6 +619,10 @@ export class StoreReconciler {
         return;
       }
       if (controller.signal.aborted && reason?.message !== 'timeout') return;
+      if (!controller.signal.aborted && isTransient(error)) {
+        await this.pause(store, error as Error);
+        return;
+      }
       metrics?.failures.add(1, { engine: store.engine, phase: 'deletion' });
       const message = controller.signal.aborted
         ? `Deletion did not finish within ${minutes(

@@ -34,6 +34,7 @@ const EVENT_TONES: Partial<Record<StoreEventType, Tone>> = {
   recovered: 'ok',
   retry: 'warning',
   resumed: 'neutral',
+  interrupted: 'warning',
   'deletion-requested': 'warning',
   deleted: 'neutral',
 };
@@ -52,6 +53,7 @@ export const EVENT_LABELS: Record<StoreEventType, string> = {
   failed: 'Failed',
   retry: 'Retry',
   resumed: 'Resumed',
+  interrupted: 'Interrupted',
   drift: 'Drift',
   'deletion-requested': 'Deletion requested',
   'release-uninstalled': 'Release uninstalled',

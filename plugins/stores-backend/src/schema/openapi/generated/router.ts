@@ -264,6 +264,7 @@ export const spec = {
               'failed',
               'retry',
               'resumed',
+              'interrupted',
               'drift',
               'deletion-requested',
               'release-uninstalled',

@@ -43,6 +43,7 @@ export type StoreEventTypeEnum =
   | 'failed'
   | 'retry'
   | 'resumed'
+  | 'interrupted'
   | 'drift'
   | 'deletion-requested'
   | 'release-uninstalled'
