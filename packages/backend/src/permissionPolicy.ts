@@ -44,7 +44,8 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * - a store's summary is seen by its owners (the user or one of their groups), or by
  *   every user with `stores.visibility: all`; its failure detail (helm output) and
  *   timeline only by its owners and admins, as they show the cluster's insides;
- * - owners delete and retry their stores;
+ * - owners delete and retry their stores; only admins forget a store whose cluster is
+ *   gone (`stores.store.forget`: no rule below allows it to anyone else);
  * - the shop's admin credentials are revealed to its owners alone, admins included
  *   only when they own the store: it is a person's password to their own shop, and an
  *   operator who truly needs it has the cluster.

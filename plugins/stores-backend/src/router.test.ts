@@ -575,6 +575,67 @@ describe('createRouter', () => {
     );
   });
 
+  describe('forget', () => {
+    /** A store left in a cluster that was since removed from the config. */
+    const storeInGoneCluster = (database: StoresDatabase) =>
+      database.insertStore(
+        {
+          id: 'id-old',
+          name: 'old',
+          engine: 'woocommerce',
+          owner: 'user:default/ada',
+          requestedBy: 'user:default/ada',
+          plan: 'small',
+          cluster: 'gone',
+          namespace: 'store-old',
+        },
+        { type: 'accepted', message: 'requested' },
+      );
+
+    it('lets an admin forget a store whose cluster is gone, with the reason on its timeline', async () => {
+      const { app, database } = await setup();
+      await storeInGoneCluster(database);
+      const res = await request(app)
+        .post('/stores/old/forget')
+        .set('Authorization', ada)
+        .send({ reason: 'cluster gone decommissioned in March' });
+      expect(res.status).toBe(200);
+      expectDocumented(res, 'post', '/stores/{name}/forget');
+      expect(res.body).toMatchObject({ name: 'old', status: 'deleted' });
+      const events = await database.listEvents('id-old');
+      expect(events.pop()?.message).toBe(
+        "Forgotten by user:default/ada: cluster gone decommissioned in March. The cluster 'gone' is no longer configured; anything left there was not removed.",
+      );
+    });
+
+    it('refuses a caller without stores.store.forget, and a store whose cluster is configured', async () => {
+      const denied = await setup({ deny: ['stores.store.forget'] });
+      await storeInGoneCluster(denied.database);
+      const refused = await request(denied.app)
+        .post('/stores/old/forget')
+        .set('Authorization', ada)
+        .send({ reason: 'x' });
+      expect(refused.status).toBe(403);
+      expectDocumented(refused, 'post', '/stores/{name}/forget');
+
+      const { app } = await setup();
+      await request(app).post('/stores').set('Authorization', ada).send(shop);
+      const conflict = await request(app)
+        .post('/stores/shop/forget')
+        .set('Authorization', ada)
+        .send({ reason: 'x' });
+      expect(conflict.status).toBe(409);
+      expect(conflict.body.error.message).toMatch(
+        /which is configured; delete the store instead/,
+      );
+      const noReason = await request(app)
+        .post('/stores/shop/forget')
+        .set('Authorization', ada)
+        .send({ reason: ' ' });
+      expect(noReason.status).toBe(400);
+    });
+  });
+
   it('deletes a failed store, once', async () => {
     const { app, database } = await setup();
     const created = await request(app)

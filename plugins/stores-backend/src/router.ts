@@ -224,6 +224,19 @@ export async function createRouter(options: {
     res.status(202).json(store);
   });
 
+  router.post('/stores/:name/forget', async (req, res) => {
+    const { credentials } = await user(req);
+    const reason =
+      typeof req.body?.reason === 'string' ? req.body.reason : undefined;
+    const store = await audited(
+      req,
+      'store-forget',
+      { name: req.params.name, reason },
+      () => service.forgetStore(req.params.name, reason, credentials),
+    );
+    res.status(200).json(store);
+  });
+
   router.post('/stores/:name/retry', async (req, res) => {
     const { credentials } = await user(req);
     const store = await audited(

@@ -74,6 +74,17 @@ export const storeDeletePermission = createPermission({
 });
 
 /**
+ * Forget a store whose cluster is no longer configured: its record is marked deleted
+ * without tearing anything down (nothing can be reached). For platform admins.
+ *
+ * @public
+ */
+export const storeForgetPermission = createPermission({
+  name: 'stores.store.forget',
+  attributes: { action: 'delete' },
+});
+
+/**
  * Every permission of the stores plugin.
  *
  * @public
@@ -85,4 +96,5 @@ export const storesPermissions = [
   storeDetailsReadPermission,
   storeCredentialsRevealPermission,
   storeDeletePermission,
+  storeForgetPermission,
 ];

@@ -118,6 +118,7 @@ export type StoreEventType =
   | 'deletion-requested'
   | 'release-uninstalled'
   | 'namespace-deleted'
+  | 'forgotten'
   | 'deleted';
 
 /**

@@ -35,6 +35,7 @@ import {
   storeCredentialsRevealPermission,
   storeDeletePermission,
   storeDetailsReadPermission,
+  storeForgetPermission,
   storeNamespace,
   storeReadPermission,
   validateStoreName,
@@ -452,6 +453,73 @@ export class StoresService {
     }
     this.deps.onChange();
     return retrying;
+  }
+
+  /**
+   * Forgets a store whose cluster is no longer configured: nothing can be torn down
+   * there, so the record alone is marked deleted, with who did it and why on its
+   * timeline. Admins only (`stores.store.forget`); a store whose cluster is configured
+   * is deleted instead.
+   */
+  async forgetStore(
+    name: string,
+    reason: string | undefined,
+    credentials: BackstageCredentials,
+  ): Promise<Store> {
+    const [decision] = await this.deps.permissions.authorize(
+      [{ permission: storeForgetPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'Only platform admins may forget a store (stores.store.forget)',
+      );
+    }
+    if (!reason?.trim()) {
+      throw new InputError(
+        'Say why the store is forgotten (reason): it goes on its timeline',
+      );
+    }
+    const store = await this.deps.database.getStoreByName(name);
+    if (this.deps.clusters.has(store.cluster)) {
+      throw new ConflictError(
+        `Store '${name}' is in the cluster '${store.cluster}', which is configured; delete the store instead, so that what it made there is removed`,
+      );
+    }
+    if (!canDelete(store.status) && store.status !== 'deleting') {
+      return store; // already deleted
+    }
+    const who = credentials.principal as { userEntityRef?: string };
+    const deleting =
+      store.status === 'deleting'
+        ? store
+        : await this.deps.database.transition(store.id, {
+            from: store.status,
+            to: 'deleting',
+            patch: { generation: store.generation + 1 },
+          });
+    const forgotten =
+      deleting &&
+      (await this.deps.database.transition(store.id, {
+        from: 'deleting',
+        to: 'deleted',
+        patch: {
+          deletedAt: new Date().toISOString(),
+          statusReason: undefined,
+        },
+        event: {
+          type: 'forgotten',
+          message: `Forgotten by ${
+            who.userEntityRef ?? 'an admin'
+          }: ${reason.trim()}. The cluster '${
+            store.cluster
+          }' is no longer configured; anything left there was not removed.`,
+        },
+      }));
+    if (!forgotten) {
+      throw new ConflictError(`Store '${name}' changed meanwhile; try again`);
+    }
+    return forgotten;
   }
 
   /**

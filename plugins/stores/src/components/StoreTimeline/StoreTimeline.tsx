@@ -37,6 +37,7 @@ const EVENT_TONES: Partial<Record<StoreEventType, Tone>> = {
   interrupted: 'warning',
   'deletion-requested': 'warning',
   deleted: 'neutral',
+  forgotten: 'warning',
 };
 
 export const EVENT_LABELS: Record<StoreEventType, string> = {
@@ -58,6 +59,7 @@ export const EVENT_LABELS: Record<StoreEventType, string> = {
   'deletion-requested': 'Deletion requested',
   'release-uninstalled': 'Release uninstalled',
   'namespace-deleted': 'Namespace deleted',
+  forgotten: 'Forgotten',
   deleted: 'Deleted',
 };
 

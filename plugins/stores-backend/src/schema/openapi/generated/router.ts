@@ -269,6 +269,7 @@ export const spec = {
               'deletion-requested',
               'release-uninstalled',
               'namespace-deleted',
+              'forgotten',
               'deleted',
             ],
           },
@@ -792,6 +793,65 @@ export const spec = {
                 },
               },
             },
+          },
+          '401': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/stores/{name}/forget': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/name',
+        },
+      ],
+      post: {
+        operationId: 'forgetStore',
+        summary:
+          'Forget a store whose cluster is no longer configured (admins)',
+        description:
+          "Marks the store deleted without tearing anything down, for a store whose cluster was removed from stores.clusters and cannot be reached any more. Needs the stores.store.forget permission (platform admins in the portal's policy); the reason and who gave it go on the store's timeline and the audit log. A store whose cluster is configured answers 409: delete it instead.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['reason'],
+                properties: {
+                  reason: {
+                    type: 'string',
+                    description: 'Why the store is forgotten',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The store, now deleted.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Store',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
           },
           '401': {
             $ref: '#/components/responses/Error',

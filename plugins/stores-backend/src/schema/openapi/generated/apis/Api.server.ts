@@ -6,6 +6,7 @@
 // ******************************************************************
 import { CreateStore200Response } from '../models/CreateStore200Response.model';
 import { CreateStoreRequest } from '../models/CreateStoreRequest.model';
+import { ForgetStoreRequest } from '../models/ForgetStoreRequest.model';
 import { GetHealth200Response } from '../models/GetHealth200Response.model';
 import { ListClusters200Response } from '../models/ListClusters200Response.model';
 import { ListEngines200Response } from '../models/ListEngines200Response.model';
@@ -43,6 +44,16 @@ export type DeleteStore = {
     name: string;
   };
   response: Store | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type ForgetStore = {
+  path: {
+    name: string;
+  };
+  body: ForgetStoreRequest;
+  response: Store | Error | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -116,6 +127,8 @@ export type EndpointMap = {
   '#post|/stores': CreateStore;
 
   '#_delete|/stores/{name}': DeleteStore;
+
+  '#post|/stores/{name}/forget': ForgetStore;
 
   '#get|/health': GetHealth;
 

@@ -11,6 +11,7 @@ import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
 import { CreateStore200Response } from '../models/CreateStore200Response.model';
 import { CreateStoreRequest } from '../models/CreateStoreRequest.model';
+import { ForgetStoreRequest } from '../models/ForgetStoreRequest.model';
 import { GetHealth200Response } from '../models/GetHealth200Response.model';
 import { ListClusters200Response } from '../models/ListClusters200Response.model';
 import { ListEngines200Response } from '../models/ListEngines200Response.model';
@@ -55,6 +56,15 @@ export type DeleteStore = {
   path: {
     name: string;
   };
+};
+/**
+ * @public
+ */
+export type ForgetStore = {
+  path: {
+    name: string;
+  };
+  body: ForgetStoreRequest;
 };
 /**
  * @public
@@ -183,6 +193,35 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'DELETE',
+    });
+  }
+
+  /**
+   * Marks the store deleted without tearing anything down, for a store whose cluster was removed from stores.clusters and cannot be reached any more. Needs the stores.store.forget permission (platform admins in the portal\'s policy); the reason and who gave it go on the store\'s timeline and the audit log. A store whose cluster is configured answers 409: delete it instead.
+   * Forget a store whose cluster is no longer configured (admins)
+   * @param name - Store name
+   * @param forgetStoreRequest -
+   */
+  public async forgetStore(
+    // @ts-ignore
+    request: ForgetStore,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Store>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/stores/{name}/forget`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
     });
   }
 

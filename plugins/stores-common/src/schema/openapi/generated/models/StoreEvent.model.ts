@@ -48,4 +48,5 @@ export type StoreEventTypeEnum =
   | 'deletion-requested'
   | 'release-uninstalled'
   | 'namespace-deleted'
+  | 'forgotten'
   | 'deleted';

@@ -8,6 +8,7 @@ export * from '../models/CreateStoreRequest.model';
 export * from '../models/ErrorError.model';
 export * from '../models/ErrorRequest.model';
 export * from '../models/ErrorResponse.model';
+export * from '../models/ForgetStoreRequest.model';
 export * from '../models/GetHealth200Response.model';
 export * from '../models/ListClusters200Response.model';
 export * from '../models/ListEngines200Response.model';
