@@ -19,13 +19,23 @@ async function setup(options: {
   timeoutMs?: number;
   concurrency?: number;
   leaseMs?: number;
+  /** Runs inside the provisioner's teardown, with its lease guard. */
+  teardown?: (store: Store, guard: () => Promise<void>) => Promise<void>;
   /** Clusters configured; default one named 'local' (the stores' cluster). */
   clusters?: string[];
 }) {
   const knex = await databases.init('SQLITE_3');
   await knex.migrate.latest({ directory: StoresDatabase.migrationsDirectory });
   const database = new StoresDatabase(knex);
-  const teardown = jest.fn(async () => 'removed' as const);
+  const teardown = jest.fn(
+    async (
+      store: Store,
+      opts: { guard: () => Promise<void> },
+    ): Promise<'removed' | 'not-ours'> => {
+      await options.teardown?.(store, opts.guard);
+      return 'removed';
+    },
+  );
   const provisioner = {
     provision: jest.fn(
       async (store: Store, { signal }: { signal: AbortSignal }) => {
@@ -314,6 +324,40 @@ describe('StoreReconciler', () => {
     expect(interrupted?.message).toMatch(
       /connect ECONNREFUSED 127\.0\.0\.1:6443\. Trying again in 2 s\.$/,
     );
+  });
+
+  it('runs no destructive step once another worker holds the lease', async () => {
+    let guardError: unknown;
+    let database!: StoresDatabase;
+    const ctx = await setup({
+      teardown: async (store, guard) => {
+        // the lease lapsed and another replica took the store meanwhile
+        await database.releaseLease(store.id, 'test-instance');
+        await database.claim(store.id, {
+          from: 'deleting',
+          to: 'deleting',
+          owner: 'other-replica',
+          leaseMs: 60_000,
+        });
+        guardError = await guard().catch(error => error);
+        if (guardError) throw guardError;
+      },
+    });
+    database = ctx.database;
+    const store = await ctx.insert('shop');
+    await database.transition(store.id, { from: 'requested', to: 'deleting' });
+    await ctx.reconciler.runPass();
+    await waitUntil(async () => (guardError ? true : undefined));
+    await ctx.reconciler.settle();
+    expect((guardError as Error).message).toBe(
+      'the lease on the store was lost',
+    );
+    // the other replica's work is untouched: still deleting, still its lease
+    const [live] = await database.listLiveStores();
+    expect(live).toMatchObject({
+      status: 'deleting',
+      leaseOwner: 'other-replica',
+    });
   });
 });
 
