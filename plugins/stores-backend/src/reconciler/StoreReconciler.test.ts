@@ -328,12 +328,13 @@ describe('StoreReconciler', () => {
 
   it('runs no destructive step once another worker holds the lease', async () => {
     let guardError: unknown;
-    let database!: StoresDatabase;
+    // the setup's database, for the teardown below that runs once it exists
+    const refs: { database?: StoresDatabase } = {};
     const ctx = await setup({
       teardown: async (store, guard) => {
         // the lease lapsed and another replica took the store meanwhile
-        await database.releaseLease(store.id, 'test-instance');
-        await database.claim(store.id, {
+        await refs.database!.releaseLease(store.id, 'test-instance');
+        await refs.database!.claim(store.id, {
           from: 'deleting',
           to: 'deleting',
           owner: 'other-replica',
@@ -343,7 +344,8 @@ describe('StoreReconciler', () => {
         if (guardError) throw guardError;
       },
     });
-    database = ctx.database;
+    const { database } = ctx;
+    refs.database = database;
     const store = await ctx.insert('shop');
     await database.transition(store.id, { from: 'requested', to: 'deleting' });
     await ctx.reconciler.runPass();
