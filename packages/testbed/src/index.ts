@@ -110,6 +110,9 @@ export function run(
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
       },
     );
+    // a program that exits before reading its input closes the pipe: that is its answer,
+    // which the callback above reports, not an error of this call
+    child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
 }

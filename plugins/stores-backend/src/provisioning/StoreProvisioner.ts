@@ -9,7 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NewStoreEvent } from '../database/StoresDatabase';
 import { Helm, HelmError } from './Helm';
 import { ClusterRegistry, EngineRegistry } from './registries';
-import { describeProblem, PROBLEM_HINTS } from './workloadProblems';
+import {
+  describeProblem,
+  PROBLEM_HINTS,
+  PROBLEM_NOTICE_MS,
+} from './workloadProblems';
 
 /** Records a step of the work on the store's timeline. */
 export type ReportStep = (event: NewStoreEvent) => Promise<void>;
@@ -330,6 +334,7 @@ export class StoreProvisioner {
     const since = new Date();
     /** When each problem (by key) was first seen, while it lasts. */
     const seen = new Map<string, number>();
+    const reported = new Set<string>();
     let lastPending = '';
     for (;;) {
       signal.throwIfAborted();
@@ -346,11 +351,21 @@ export class StoreProvisioner {
       const problems = await cluster.workloadProblems(store.namespace, since);
       const now = Date.now();
       for (const key of seen.keys()) {
-        if (!problems.some(p => p.key === key)) seen.delete(key);
+        if (!problems.some(p => p.key === key)) {
+          seen.delete(key);
+          reported.delete(key);
+        }
       }
       for (const problem of problems) {
-        if (seen.has(problem.key)) continue;
-        seen.set(problem.key, now);
+        if (!seen.has(problem.key)) seen.set(problem.key, now);
+        const lasted = now - seen.get(problem.key)!;
+        // some states are normal for a moment (a claim until its volume is made)
+        const noticeMs = Math.min(
+          PROBLEM_NOTICE_MS[problem.kind] ?? 0,
+          graceMs,
+        );
+        if (lasted < noticeMs || reported.has(problem.key)) continue;
+        reported.add(problem.key);
         await report({
           type: 'workload-problem',
           message: problem.message,

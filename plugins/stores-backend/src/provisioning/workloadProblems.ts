@@ -48,6 +48,18 @@ export const PROBLEM_HINTS: Record<WorkloadProblem['kind'], string> = {
     "A setup Job of the store failed: its logs (the Kubernetes tab of the store's entity) say why.",
 };
 
+/**
+ * How long a state must last before it is reported: a claim is pending, and a pod waiting
+ * for it unschedulable, for the seconds it takes to make the volume. The rest are reported
+ * as soon as they are seen. (An attempt still fails after the engine's grace period.)
+ */
+export const PROBLEM_NOTICE_MS: Partial<
+  Record<WorkloadProblem['kind'], number>
+> = {
+  'claim-pending': 20_000,
+  unschedulable: 10_000,
+};
+
 /** Waiting reasons of a container that only a change outside the store fixes. */
 type ContainerProblemKind = 'image-pull' | 'crash-loop' | 'container-config';
 const WAITING_REASONS: Record<string, ContainerProblemKind> = {
