@@ -9,3 +9,9 @@ export { scaffolderModuleStores as default } from './module';
 export { createStoresCreateAction } from './actions/storesCreate';
 export { createStoresWaitAction } from './actions/storesWait';
 export { createStoresDeleteAction } from './actions/storesDelete';
+export type {
+  StoreActionOutput,
+  StoresCreateActionInput,
+  StoresWaitActionInput,
+  StoresDeleteActionInput,
+} from './actions/actionTypes';

@@ -1,6 +1,9 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import {
   CreateStoreRequest,
   STORE_NAME_MAX_LENGTH,
@@ -9,6 +12,7 @@ import {
   validateStoreName,
 } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { StoresCreateActionInput, StoreActionOutput } from './actionTypes';
 import { examples } from './storesCreate.examples';
 import {
   outputStore,
@@ -27,7 +31,7 @@ import {
 export function createStoresCreateAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
-}) {
+}): TemplateAction<StoresCreateActionInput, StoreActionOutput, 'v2'> {
   const stores = createStoresApiAccess(options);
 
   return createTemplateAction({

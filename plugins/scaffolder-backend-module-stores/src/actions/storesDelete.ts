@@ -1,8 +1,12 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { StoresDeleteActionInput, StoreActionOutput } from './actionTypes';
 import { describeMinutes, followStore, reasonOf } from './followStore';
 import { examples } from './storesDelete.examples';
 import {
@@ -25,7 +29,7 @@ export const DEFAULT_DELETE_TIMEOUT_MINUTES = 10;
 export function createStoresDeleteAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
-}) {
+}): TemplateAction<StoresDeleteActionInput, StoreActionOutput, 'v2'> {
   const stores = createStoresApiAccess(options);
 
   return createTemplateAction({

@@ -1,8 +1,12 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { StoresWaitActionInput, StoreActionOutput } from './actionTypes';
 import { describeMinutes, followStore, reasonOf } from './followStore';
 import { examples } from './storesWait.examples';
 import { outputStore, storeOutputSchema, storePagePath } from './storeOutputs';
@@ -20,7 +24,7 @@ export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 export function createStoresWaitAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
-}) {
+}): TemplateAction<StoresWaitActionInput, StoreActionOutput, 'v2'> {
   const stores = createStoresApiAccess(options);
 
   return createTemplateAction({
