@@ -240,11 +240,35 @@ describe.each(databases.eachSupportedId())(
           ['GET', '/stores/ada-shop'],
           ['GET', '/stores/ada-shop/events'],
           ['DELETE', '/stores/ada-shop'],
+          ['POST', '/stores/ada-shop/retry'],
+          ['POST', '/stores/ada-shop/forget'],
           ['POST', '/stores/ada-shop/credentials'],
         ]) {
           const res = await env.call('nobody', method, path);
           expect([method, path, res.status]).toEqual([method, path, 401]);
         }
+      });
+
+      it('lets only admins forget a store, even its owner not', async () => {
+        for (const who of ['ada', 'bob'] as const) {
+          const res = await env.call(who, 'POST', '/stores/ada-shop/forget', {
+            reason: 'cluster gone',
+          });
+          expect([who, res.status]).toEqual([who, 403]);
+          expect(res.body.error.message).toBe(
+            'Only platform admins may forget a store (stores.store.forget)',
+          );
+        }
+        // an admin passes the policy; the store's cluster is configured, so: delete it
+        const admin = await env.call(
+          'root',
+          'POST',
+          '/stores/ada-shop/forget',
+          {
+            reason: 'cluster gone',
+          },
+        );
+        expect(admin.status).toBe(409);
       });
 
       it('shows an owner through a group the detail and the timeline', async () => {
