@@ -60,6 +60,14 @@ async function untilAny(
   throw new Error(`No store of ${names.join(', ')} reached the kill point`);
 }
 
+/** Creates the stores, WooCommerce and Medusa in turn, each accepted. */
+async function createBatch(api: StoresCaller, names: string[]) {
+  for (const [i, name] of names.entries()) {
+    const engine = i % 2 ? 'medusa' : 'woocommerce';
+    expect((await api.create(name, engine)).status).toBe(201);
+  }
+}
+
 function count(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -122,7 +130,6 @@ describe('fault trials', () => {
     // every helm upgrade waits 2 s (a window to kill it in), workloads are ready 4 s late
     const backend = await trialBackend({ testbed, helmDelaySeconds: 2 });
     const prefix = `r1${run}`;
-    const engines = ['woocommerce', 'medusa'];
     const steps: string[] = [];
     const names: string[] = [];
     const kill = async (api: StoresCaller, batch: string[]) => {
@@ -146,9 +153,7 @@ describe('fault trials', () => {
       ];
       for (const [round, killPoint] of killPoints.entries()) {
         const batch = [0, 1, 2, 3].map(i => `${prefix}-${round}${i}`);
-        for (const [i, name] of batch.entries()) {
-          expect((await api.create(name, engines[i % 2])).status).toBe(201);
-        }
+        await createBatch(api, batch);
         await untilAny(api, batch, killPoint);
         api = await kill(api, batch);
         names.push(...batch);
@@ -272,11 +277,7 @@ describe('fault trials', () => {
       await backend.start();
       const api = await new StoresCaller(backend).signIn();
       const names = [0, 1, 2, 3].map(i => `${prefix}-${i}`);
-      for (const [i, name] of names.entries()) {
-        expect(
-          (await api.create(name, i % 2 ? 'medusa' : 'woocommerce')).status,
-        ).toBe(201);
-      }
+      await createBatch(api, names);
       await untilAny(api, names, types => types.includes('namespace-created'));
       await postgres.pause();
       const during = await api.create(`${prefix}-x`, 'woocommerce');
@@ -322,11 +323,7 @@ describe('fault trials', () => {
       await backend.start();
       const api = await new StoresCaller(backend).signIn();
       const names = [0, 1, 2, 3].map(i => `${prefix}-${i}`);
-      for (const [i, name] of names.entries()) {
-        expect(
-          (await api.create(name, i % 2 ? 'medusa' : 'woocommerce')).status,
-        ).toBe(201);
-      }
+      await createBatch(api, names);
       await untilAny(api, names, types => types.includes('namespace-created'));
       const steps = (await Promise.all(names.map(n => api.eventTypes(n)))).map(
         stepOf,

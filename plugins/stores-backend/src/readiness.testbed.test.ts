@@ -4,11 +4,9 @@
  * store whose workloads stop being available is degraded, then ready again. The pods'
  * failure states come from the test bed's kwok fault stages.
  */
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
-import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
 import path from 'node:path';
 import request from 'supertest';
 import {
@@ -21,6 +19,7 @@ import {
   startBackend,
   waitForStatus,
 } from './__testUtils__/testbedStores';
+import { engineModule } from './engines/engineModules';
 
 jest.setTimeout(6 * 60_000);
 
@@ -38,30 +37,19 @@ const FAULTS: Record<string, { fault?: string; cpu?: string }> = {
 };
 
 /** A test engine whose pod takes the fault its store's name starts with. */
-const faultEngineModule = createBackendModule({
-  pluginId: 'stores',
-  moduleId: 'engine-fault',
-  register(reg) {
-    reg.registerInit({
-      deps: { engines: storesEnginesExtensionPoint },
-      async init({ engines }) {
-        engines.addEngine({
-          id: 'fault',
-          title: 'Fault',
-          description: 'For tests',
-          chart: path.join(__dirname, '__fixtures__/fault-chart'),
-          values: store => ({
-            store: { name: store.name },
-            ...FAULTS[store.name.split('-')[0]],
-          }),
-          urls: store => ({
-            storefrontUrl: `http://${store.name}.example.test/`,
-          }),
-          failureGracePeriod: { minutes: 10 }, // config below shortens it
-        });
-      },
-    });
-  },
+const faultEngineModule = engineModule({
+  id: 'fault',
+  title: 'Fault',
+  description: 'For tests',
+  chart: path.join(__dirname, '__fixtures__/fault-chart'),
+  values: store => ({
+    store: { name: store.name },
+    ...FAULTS[store.name.split('-')[0]],
+  }),
+  urls: store => ({
+    storefrontUrl: `http://${store.name}.example.test/`,
+  }),
+  failureGracePeriod: { minutes: 10 }, // config below shortens it
 });
 
 let testbed: Testbed;

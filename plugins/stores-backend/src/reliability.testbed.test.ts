@@ -3,10 +3,8 @@
  * died is undone before the store is installed again, and a store deleted while it is
  * being provisioned has that work cancelled and everything it made removed.
  */
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
-import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -18,6 +16,7 @@ import {
   startBackend,
   waitForStatus,
 } from './__testUtils__/testbedStores';
+import { engineModule } from './engines/engineModules';
 
 jest.setTimeout(6 * 60_000);
 
@@ -25,27 +24,16 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const run = Math.random().toString(36).slice(2, 6);
 
 /** A test engine whose pod never turns ready (and shows no problem): it stays provisioning. */
-const holdEngineModule = createBackendModule({
-  pluginId: 'stores',
-  moduleId: 'engine-hold',
-  register(reg) {
-    reg.registerInit({
-      deps: { engines: storesEnginesExtensionPoint },
-      async init({ engines }) {
-        engines.addEngine({
-          id: 'hold',
-          title: 'Hold',
-          description: 'For tests',
-          chart: path.join(__dirname, '__fixtures__/fault-chart'),
-          // the test bed's unready fault on a new pod: kwok leaves it Pending, no reason
-          values: store => ({ store: { name: store.name }, fault: 'unready' }),
-          urls: store => ({
-            storefrontUrl: `http://${store.name}.example.test/`,
-          }),
-        });
-      },
-    });
-  },
+const holdEngineModule = engineModule({
+  id: 'hold',
+  title: 'Hold',
+  description: 'For tests',
+  chart: path.join(__dirname, '__fixtures__/fault-chart'),
+  // the test bed's unready fault on a new pod: kwok leaves it Pending, no reason
+  values: store => ({ store: { name: store.name }, fault: 'unready' }),
+  urls: store => ({
+    storefrontUrl: `http://${store.name}.example.test/`,
+  }),
 });
 
 let testbed: Testbed;

@@ -2,10 +2,8 @@
  * The stores backend against a real control plane (packages/testbed), the real
  * helm CLI (3 and 4) and the project's charts.
  */
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
-import { storesEnginesExtensionPoint } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -20,6 +18,7 @@ import {
   startBackend as startStoresBackend,
   waitForStatus,
 } from './__testUtils__/testbedStores';
+import { engineModule } from './engines/engineModules';
 import { StoresDatabase } from './database/StoresDatabase';
 
 jest.setTimeout(10 * 60_000);
@@ -30,26 +29,15 @@ const run = Math.random().toString(36).slice(2, 6);
 
 /** A test engine whose chart fails until the Namespace named by `gate` exists. */
 const gatedEngineModule = (gate: string) =>
-  createBackendModule({
-    pluginId: 'stores',
-    moduleId: 'engine-gated',
-    register(reg) {
-      reg.registerInit({
-        deps: { engines: storesEnginesExtensionPoint },
-        async init({ engines }) {
-          engines.addEngine({
-            id: 'gated',
-            title: 'Gated',
-            description: 'For tests',
-            chart: path.join(__dirname, '__fixtures__/gated-chart'),
-            values: store => ({ store: { name: store.name }, gate }),
-            urls: store => ({
-              storefrontUrl: `http://${store.name}.example.test/`,
-            }),
-          });
-        },
-      });
-    },
+  engineModule({
+    id: 'gated',
+    title: 'Gated',
+    description: 'For tests',
+    chart: path.join(__dirname, '__fixtures__/gated-chart'),
+    values: store => ({ store: { name: store.name }, gate }),
+    urls: store => ({
+      storefrontUrl: `http://${store.name}.example.test/`,
+    }),
   });
 
 let testbed: Testbed;

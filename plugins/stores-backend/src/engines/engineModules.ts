@@ -72,7 +72,7 @@ export const medusaEngine: StoreEngine = {
 /**
  * Registers an engine the same way an adopter's own module would.
  */
-function engineModule(engine: StoreEngine) {
+export function engineModule(engine: StoreEngine) {
   return createBackendModule({
     pluginId: 'stores',
     moduleId: `engine-${engine.id}`,
