@@ -9,6 +9,7 @@ import {
   CreateStoreRequest,
   STORE_STATUSES,
   StoreStatus,
+  STORES_PAGE_SIZE,
 } from '@stores-for-backstage/plugin-stores-common';
 import express from 'express';
 import { z } from 'zod';
@@ -29,8 +30,10 @@ function listParam(value: unknown): string[] | undefined {
 function parseLimit(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new InputError('limit must be an integer from 1 to 500');
+  if (!Number.isInteger(limit) || limit < 1 || limit > STORES_PAGE_SIZE.max) {
+    throw new InputError(
+      `limit must be an integer from 1 to ${STORES_PAGE_SIZE.max}`,
+    );
   }
   return limit;
 }

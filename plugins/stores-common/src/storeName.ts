@@ -40,12 +40,21 @@ export function validateStoreName(name: unknown): string | undefined {
 }
 
 /**
+ * What every store's namespace name starts with. The portal chart's admission
+ * policy (`rbac.storeNamespacePrefix`) limits the stores backend to namespaces
+ * named so.
+ *
+ * @public
+ */
+export const STORE_NAMESPACE_PREFIX = 'store-';
+
+/**
  * The namespace a store lives in.
  *
  * @public
  */
 export function storeNamespace(name: string): string {
-  return `store-${name}`;
+  return `${STORE_NAMESPACE_PREFIX}${name}`;
 }
 
 /**

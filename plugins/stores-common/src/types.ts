@@ -33,6 +33,14 @@ export const STORE_STATUSES: readonly StoreStatus[] = [
 export type StorePlan = 'small' | 'medium';
 
 /**
+ * Page sizes of `GET /stores`: what a request gets without `limit`, and the
+ * most it may ask for.
+ *
+ * @public
+ */
+export const STORES_PAGE_SIZE = { default: 50, max: 500 } as const;
+
+/**
  * Every plan, smallest first.
  *
  * @public

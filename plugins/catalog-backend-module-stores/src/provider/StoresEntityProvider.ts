@@ -14,13 +14,12 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   Store,
+  STORES_PAGE_SIZE,
   StoresClient,
 } from '@stores-for-backstage/plugin-stores-common';
 import { storeToEntity } from './storeToEntity';
 
 const STORES_PLUGIN_ID = 'stores';
-/** The largest page the stores backend serves. */
-const PAGE_SIZE = 500;
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   frequency: { seconds: 30 },
@@ -188,7 +187,7 @@ export class StoresEntityProvider implements EntityProvider {
     let cursor: string | undefined;
     do {
       const page = await this.#client.listStores(
-        { limit: PAGE_SIZE, cursor },
+        { limit: STORES_PAGE_SIZE.max, cursor },
         withToken,
       );
       if (!Array.isArray(page?.items)) {

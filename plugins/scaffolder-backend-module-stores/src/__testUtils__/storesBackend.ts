@@ -3,6 +3,7 @@ import {
   Store,
   StoreEvent,
   StoreEventType,
+  storeNamespace,
 } from '@stores-for-backstage/plugin-stores-common';
 import { http, HttpResponse } from 'msw';
 
@@ -29,7 +30,7 @@ export function makeStore(overrides: Partial<Store> = {}): Store {
     requestedBy: 'user:default/mock',
     plan: 'small',
     cluster: 'local',
-    namespace: `store-${name}`,
+    namespace: storeNamespace(name),
     status: 'requested',
     generation: 1,
     observedGeneration: 0,

@@ -10,6 +10,7 @@ import {
   StoreList,
   StorePlan,
   StoreStatus,
+  STORES_PAGE_SIZE,
 } from '@stores-for-backstage/plugin-stores-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
@@ -136,9 +137,6 @@ export interface NewStoreEvent {
   detail?: string;
 }
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
-
 function toIso(value: Date | string | number | null): string | undefined {
   if (value === null || value === undefined) return undefined;
   return new Date(value).toISOString();
@@ -242,7 +240,10 @@ export class StoresDatabase {
   }
 
   async listStores(options: ListStoresOptions = {}): Promise<StoreList> {
-    const limit = Math.min(options.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const limit = Math.min(
+      options.limit ?? STORES_PAGE_SIZE.default,
+      STORES_PAGE_SIZE.max,
+    );
     const offset = options.cursor ? decodeCursor(options.cursor) : 0;
 
     const query = this.db<StoreRow>('stores');

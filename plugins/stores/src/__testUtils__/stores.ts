@@ -1,4 +1,8 @@
-import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
+import {
+  Store,
+  StoreEvent,
+  storeNamespace,
+} from '@stores-for-backstage/plugin-stores-common';
 
 /** Test data: a store with sensible values, overridable field by field. */
 export function makeStore(overrides: Partial<Store> = {}): Store {
@@ -11,7 +15,7 @@ export function makeStore(overrides: Partial<Store> = {}): Store {
     requestedBy: 'user:default/jane',
     plan: 'small',
     cluster: 'local',
-    namespace: `store-${name}`,
+    namespace: storeNamespace(name),
     status: 'ready',
     storefrontUrl: `http://${name}.stores.example.com`,
     adminUrl: `http://${name}.stores.example.com/wp-admin`,
