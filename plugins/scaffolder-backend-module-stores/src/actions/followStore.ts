@@ -8,7 +8,37 @@ import {
   StoreEvent,
   StoreEventType,
 } from '@stores-for-backstage/plugin-stores-common';
+import type { z as zod } from 'zod/v3';
 import { StoresApiAccess } from '../storesApi';
+
+/** How often an action that waits asks the stores backend, unless told. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
+
+/**
+ * The inputs of an action that waits for a store: how long it waits and how
+ * often it asks. Each description gets the default appended.
+ */
+export const waitInputFields = (
+  z: typeof zod,
+  options: {
+    timeoutMinutes: string;
+    pollIntervalSeconds: string;
+    defaultTimeoutMinutes: number;
+  },
+) => ({
+  timeoutMinutes: z
+    .number({
+      description: `${options.timeoutMinutes}. Default: ${options.defaultTimeoutMinutes}`,
+    })
+    .positive()
+    .optional(),
+  pollIntervalSeconds: z
+    .number({
+      description: `${options.pollIntervalSeconds}. Default: ${DEFAULT_POLL_INTERVAL_SECONDS}`,
+    })
+    .positive()
+    .optional(),
+});
 
 /** How a wait for a store ended. */
 export type FollowStoreResult =
@@ -35,8 +65,9 @@ export async function followStore(options: {
   name: string;
   logger: LoggerService;
   isDone: (store: Store) => boolean;
-  timeoutMs: number;
-  pollIntervalMs: number;
+  timeoutMinutes: number;
+  /** Default: {@link DEFAULT_POLL_INTERVAL_SECONDS} */
+  pollIntervalSeconds?: number;
   signal?: AbortSignal;
   /**
    * Log only from the latest event of this type on, so that a wait for a
@@ -47,7 +78,9 @@ export async function followStore(options: {
   goneIsDone?: boolean;
 }): Promise<FollowStoreResult> {
   const { stores, credentials, name, logger } = options;
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = Date.now() + options.timeoutMinutes * 60_000;
+  const pollIntervalMs =
+    (options.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
   const logged = new Set<number>();
   let store: Store | undefined;
   let failure: string | undefined;
@@ -93,7 +126,7 @@ export async function followStore(options: {
       return { outcome: 'timeout', store, error: failure };
     }
     const cancelled = await sleep(
-      Math.min(options.pollIntervalMs, remaining),
+      Math.min(pollIntervalMs, remaining),
       options.signal,
     );
     if (cancelled) {
@@ -106,6 +139,19 @@ export async function followStore(options: {
 export function reasonOf(store: Store): string {
   const reason = store.statusReason?.trim().replace(/\.$/, '');
   return reason || 'the stores backend gave no reason';
+}
+
+/**
+ * What a wait that ran out of time last saw, to follow "is not ready after
+ * 20 minutes": the store's status and the backend's last error, when known.
+ */
+export function describeTimeout(result: {
+  store?: Store;
+  error?: string;
+}): string {
+  const status = result.store ? ` (status ${result.store.status})` : '';
+  const lastError = result.error ? `; last error: ${result.error}` : '';
+  return `${status}${lastError}`;
 }
 
 /** Minutes as a person reads them: "20 minutes", "1 minute", "30 seconds". */

@@ -7,7 +7,13 @@ import {
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
 import { StoresDeleteActionInput, StoreActionOutput } from './actionTypes';
-import { describeMinutes, followStore, reasonOf } from './followStore';
+import {
+  describeMinutes,
+  describeTimeout,
+  followStore,
+  reasonOf,
+  waitInputFields,
+} from './followStore';
 import { examples } from './storesDelete.examples';
 import {
   outputStore,
@@ -15,7 +21,6 @@ import {
   storePagePath,
   summarizeStore,
 } from './storeOutputs';
-import { DEFAULT_POLL_INTERVAL_SECONDS } from './storesWait';
 
 export const DEFAULT_DELETE_TIMEOUT_MINUTES = 10;
 
@@ -48,18 +53,13 @@ export function createStoresDeleteAction(options: {
                 'Wait until the store is deleted rather than end when the deletion is accepted. Default: false',
             })
             .optional(),
-          timeoutMinutes: z
-            .number({
-              description: `With wait, how long to wait for the deletion before the step fails. Default: ${DEFAULT_DELETE_TIMEOUT_MINUTES}`,
-            })
-            .positive()
-            .optional(),
-          pollIntervalSeconds: z
-            .number({
-              description: `With wait, how often to ask the stores backend for news. Default: ${DEFAULT_POLL_INTERVAL_SECONDS}`,
-            })
-            .positive()
-            .optional(),
+          ...waitInputFields(z, {
+            timeoutMinutes:
+              'With wait, how long to wait for the deletion before the step fails',
+            pollIntervalSeconds:
+              'With wait, how often to ask the stores backend for news',
+            defaultTimeoutMinutes: DEFAULT_DELETE_TIMEOUT_MINUTES,
+          }),
         }),
       output: storeOutputSchema,
     },
@@ -120,10 +120,8 @@ export function createStoresDeleteAction(options: {
           store.status === 'failed',
         goneIsDone: true,
         logFrom: 'deletion-requested',
-        timeoutMs: timeoutMinutes * 60_000,
-        pollIntervalMs:
-          (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) *
-          1000,
+        timeoutMinutes,
+        pollIntervalSeconds: ctx.input.pollIntervalSeconds,
         signal: ctx.signal,
       });
 
@@ -154,9 +152,9 @@ export function createStoresDeleteAction(options: {
       throw new Error(
         `Store '${name}' is not deleted after ${describeMinutes(
           timeoutMinutes,
-        )}${result.store ? ` (status ${result.store.status})` : ''}${
-          result.error ? `; last error: ${result.error}` : ''
-        }. The deletion goes on; open ${storePagePath(name)} to follow it.`,
+        )}${describeTimeout(
+          result,
+        )}. The deletion goes on; open ${storePagePath(name)} to follow it.`,
       );
     },
   });

@@ -7,13 +7,18 @@ import {
 import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
 import { StoresWaitActionInput, StoreActionOutput } from './actionTypes';
-import { describeMinutes, followStore, reasonOf } from './followStore';
+import {
+  describeMinutes,
+  describeTimeout,
+  followStore,
+  reasonOf,
+  waitInputFields,
+} from './followStore';
 import { examples } from './storesWait.examples';
 import { outputStore, storeOutputSchema, storePagePath } from './storeOutputs';
 
 /** The backend fails a store that is not up after 20 minutes by default. */
 export const DEFAULT_WAIT_TIMEOUT_MINUTES = 20;
-export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 
 /**
  * Creates the `stores:wait` action: follows a store's timeline into the task
@@ -37,18 +42,12 @@ export function createStoresWaitAction(options: {
       input: z =>
         z.object({
           name: z.string({ description: 'Name of the store to wait for' }),
-          timeoutMinutes: z
-            .number({
-              description: `How long to wait for the store before the step fails; the store itself goes on. Default: ${DEFAULT_WAIT_TIMEOUT_MINUTES}`,
-            })
-            .positive()
-            .optional(),
-          pollIntervalSeconds: z
-            .number({
-              description: `How often to ask the stores backend for news. Default: ${DEFAULT_POLL_INTERVAL_SECONDS}`,
-            })
-            .positive()
-            .optional(),
+          ...waitInputFields(z, {
+            timeoutMinutes:
+              'How long to wait for the store before the step fails; the store itself goes on',
+            pollIntervalSeconds: 'How often to ask the stores backend for news',
+            defaultTimeoutMinutes: DEFAULT_WAIT_TIMEOUT_MINUTES,
+          }),
         }),
       output: storeOutputSchema,
     },
@@ -82,10 +81,8 @@ export function createStoresWaitAction(options: {
         logger: ctx.logger,
         isDone: store =>
           store.status !== 'requested' && store.status !== 'provisioning',
-        timeoutMs: timeoutMinutes * 60_000,
-        pollIntervalMs:
-          (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) *
-          1000,
+        timeoutMinutes,
+        pollIntervalSeconds: ctx.input.pollIntervalSeconds,
         signal: ctx.signal,
       });
 
@@ -114,18 +111,10 @@ export function createStoresWaitAction(options: {
           `Stopped waiting for store '${name}': the task was cancelled. The store is still being set up; open ${page} to follow it.`,
         );
       }
-      const status =
-        result.outcome === 'timeout' && result.store
-          ? ` (status ${result.store.status})`
-          : '';
-      const lastError =
-        result.outcome === 'timeout' && result.error
-          ? `; last error: ${result.error}`
-          : '';
       throw new Error(
         `Store '${name}' is not ready after ${describeMinutes(
           timeoutMinutes,
-        )}${status}${lastError}. It may still become ready. ${hint}`,
+        )}${describeTimeout(result)}. It may still become ready. ${hint}`,
       );
     },
   });
