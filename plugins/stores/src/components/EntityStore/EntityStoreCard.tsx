@@ -13,11 +13,10 @@ import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
 import { useStore } from '../../hooks/useStore';
 import { describeFailure } from '../../lib/progress';
 import { storeRouteRef } from '../../routes';
-import { RelativeTime } from '../RelativeTime';
 import { RetryStoreButton, StoreLinks } from '../StoreActions';
 import { isNotFound } from '../StoreDetails';
 import { StoreProgress } from '../StoreProgress';
-import { StoreStatusChip } from '../StoreStatusChip';
+import { StoreStatusSince } from '../StoreStatusChip';
 import { getStoreName } from './isStoreEntity';
 
 /** Links to the store's page when the app mounts the stores pages. */
@@ -84,12 +83,7 @@ function StoreCard(props: { name: string } & EntityStoreCardProps) {
     const failure = describeFailure(store, events, Boolean(timelineHidden));
     content = (
       <>
-        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          <StoreStatusChip store={store} />
-          <Typography variant="body2" component="span">
-            since <RelativeTime value={store.statusChangedAt} />
-          </Typography>
-        </Box>
+        <StoreStatusSince store={store} />
         <StoreProgress
           store={store}
           events={events}

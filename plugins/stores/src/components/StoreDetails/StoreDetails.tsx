@@ -5,7 +5,7 @@ import {
   Progress,
 } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';
-import { Box, Button, Grid, Typography } from '@material-ui/core';
+import { Button, Grid } from '@material-ui/core';
 import { Alert, AlertTitle } from '@material-ui/lab';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { useState } from 'react';
@@ -14,10 +14,9 @@ import { StoreWithEvents, useStore } from '../../hooks/useStore';
 import { formatRelative } from '../../lib/time';
 import { rootRouteRef } from '../../routes';
 import { DeleteStoreDialog } from '../StoreActions';
-import { RelativeTime } from '../RelativeTime';
 import { StoreProgress } from '../StoreProgress';
 import { LoadError } from '../LoadError';
-import { StoreStatusChip } from '../StoreStatusChip';
+import { StoreStatusSince } from '../StoreStatusChip';
 import { StoreTimeline } from '../StoreTimeline';
 import { StoreAboutCard } from './StoreAboutCard';
 import { StoreFailurePanel } from './StoreFailurePanel';
@@ -145,14 +144,7 @@ function StoreDetailsView(props: {
       <Grid item xs={12}>
         <InfoCard
           title={deletion ? 'Deletion' : 'Provisioning'}
-          subheader={
-            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-              <StoreStatusChip store={store} />
-              <Typography variant="body2" component="span">
-                since <RelativeTime value={store.statusChangedAt} />
-              </Typography>
-            </Box>
-          }
+          subheader={<StoreStatusSince store={store} />}
         >
           <StoreProgress
             store={store}

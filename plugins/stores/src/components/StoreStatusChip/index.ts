@@ -1,2 +1,4 @@
 export { StoreStatusChip } from './StoreStatusChip';
 export type { StoreStatusChipProps } from './StoreStatusChip';
+export { StoreStatusSince } from './StoreStatusSince';
+export type { StoreStatusSinceProps } from './StoreStatusSince';
