@@ -2,69 +2,57 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   Store,
   StoreEvent,
-  StoreEventType,
   StoreList,
-  StorePlan,
   StoreStatus,
   STORES_PAGE_SIZE,
 } from '@stores-for-backstage/plugin-stores-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
-import {
-  isAndCriteria,
-  isNotCriteria,
-  isOrCriteria,
-} from '@backstage/plugin-permission-node';
 import { StoreFilter } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
 import { assertTransition } from '../lifecycle/transitions';
+import { decodeCursor, encodeCursor } from './cursors';
+import {
+  databaseNow,
+  isLeaseFree,
+  releaseLease,
+  renewLease,
+  rowToLease,
+  StoreLease,
+  whereLeaseFreeFor,
+} from './leases';
+import { applyFilter } from './permissionFilters';
+import { insertEvent, listEvents, NewStoreEvent } from './storeEvents';
+import {
+  NewStore,
+  newStoreRow,
+  patchToRow,
+  rowToStore,
+  StorePatch,
+  StoreRow,
+} from './storeRows';
+import {
+  countDryRun,
+  countLiveStoresRequestedBy,
+  countStoresRequestedSince,
+  countUsage,
+  UsageCheck,
+  withUserLock,
+} from './userLimits';
+
+// The types of this class's parameters and results, for its callers to import with it.
+export type { StoreLease } from './leases';
+export type { NewStoreEvent } from './storeEvents';
+export type { NewStore, StorePatch } from './storeRows';
+export type { UsageCheck, UserUsage } from './userLimits';
 
 const migrationsDir = resolvePackagePath(
   '@stores-for-backstage/plugin-stores-backend',
   'migrations',
 );
-
-type StoreRow = {
-  id: string;
-  name: string;
-  active_name: string | null;
-  engine: string;
-  owner: string;
-  requested_by: string;
-  plan: string;
-  cluster: string;
-  namespace: string;
-  status: string;
-  status_reason: string | null;
-  storefront_url: string | null;
-  admin_url: string | null;
-  chart_version: string | null;
-  generation: number;
-  observed_generation: number;
-  idempotency_key: string | null;
-  created_at: Date | string | number;
-  updated_at: Date | string | number;
-  status_changed_at: Date | string | number;
-  lease_owner: string | null;
-  lease_expires_at: Date | string | number | null;
-  ready_at: Date | string | number | null;
-  deleted_at: Date | string | number | null;
-  degraded_reason: string | null;
-  degraded_since: Date | string | number | null;
-};
-
-type EventRow = {
-  id: number | string;
-  store_id: string;
-  type: string;
-  message: string;
-  duration_ms: number | null;
-  detail: string | null;
-  created_at: Date | string | number;
-};
 
 /** Filters and paging of {@link StoresDatabase.listStores}. */
 export interface ListStoresOptions {
@@ -79,126 +67,6 @@ export interface ListStoresOptions {
   filter?: PermissionCriteria<StoreFilter>;
 }
 
-/** What {@link StoresDatabase.insertStore} needs. */
-export interface NewStore {
-  id: string;
-  name: string;
-  engine: string;
-  owner: string;
-  requestedBy: string;
-  plan: StorePlan;
-  cluster: string;
-  namespace: string;
-  idempotencyKey?: string;
-}
-
-/** What a user has, as counted for the per-user limits. */
-export interface UserUsage {
-  /** Stores requested by the user that are not deleted. */
-  liveStores: number;
-  /** Stores requested by the user since the start of the rate-limit window. */
-  createdSince: number;
-}
-
-/** Checks a user's usage before a store is recorded; throws to refuse it. */
-export interface UsageCheck {
-  since: Date;
-  check(usage: UserUsage): void;
-}
-
-/** Who works on a store and until when. */
-export interface StoreLease {
-  leaseOwner?: string;
-  leaseExpiresAt?: string;
-}
-
-/** A change to a store row other than its status; only the given fields are written. */
-export type StorePatch = Partial<
-  Pick<
-    Store,
-    | 'statusReason'
-    | 'storefrontUrl'
-    | 'adminUrl'
-    | 'chartVersion'
-    | 'generation'
-    | 'observedGeneration'
-    | 'readyAt'
-    | 'deletedAt'
-    | 'degradedReason'
-    | 'degradedSince'
-  >
->;
-
-/** A new timeline entry. */
-export interface NewStoreEvent {
-  type: StoreEventType;
-  message: string;
-  durationMs?: number;
-  detail?: string;
-}
-
-function toIso(value: Date | string | number | null): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return new Date(value).toISOString();
-}
-
-function rowToStore(row: StoreRow): Store {
-  return {
-    id: row.id,
-    name: row.name,
-    engine: row.engine,
-    owner: row.owner,
-    requestedBy: row.requested_by,
-    plan: row.plan as StorePlan,
-    cluster: row.cluster,
-    namespace: row.namespace,
-    status: row.status as StoreStatus,
-    statusReason: row.status_reason ?? undefined,
-    storefrontUrl: row.storefront_url ?? undefined,
-    adminUrl: row.admin_url ?? undefined,
-    chartVersion: row.chart_version ?? undefined,
-    generation: Number(row.generation),
-    observedGeneration: Number(row.observed_generation),
-    createdAt: toIso(row.created_at)!,
-    updatedAt: toIso(row.updated_at)!,
-    statusChangedAt: toIso(row.status_changed_at)!,
-    readyAt: toIso(row.ready_at),
-    deletedAt: toIso(row.deleted_at),
-    degradedReason: row.degraded_reason ?? undefined,
-    degradedSince: toIso(row.degraded_since),
-  };
-}
-
-function rowToEvent(row: EventRow): StoreEvent {
-  return {
-    id: Number(row.id),
-    storeId: row.store_id,
-    type: row.type as StoreEventType,
-    message: row.message,
-    durationMs: row.duration_ms ?? undefined,
-    detail: row.detail ?? undefined,
-    createdAt: toIso(row.created_at)!,
-  };
-}
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  try {
-    const { offset } = JSON.parse(
-      Buffer.from(cursor, 'base64url').toString('utf8'),
-    );
-    if (Number.isInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // fall through to the error below
-  }
-  throw new InputError(
-    'Invalid cursor; pass the nextCursor of a previous page',
-  );
-}
-
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
@@ -209,7 +77,10 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * All SQL of the stores plugin: the stores table and their timelines.
+ * All SQL of the stores plugin: the stores table, their timelines and the
+ * per-user limits. Row mapping, timeline, list cursors, leases, permission
+ * filters and user limits each have a file in this folder; this class composes
+ * them behind one interface and runs the migrations.
  */
 export class StoresDatabase {
   static async create(options: {
@@ -313,29 +184,6 @@ export class StoresDatabase {
   }
 
   /**
-   * Runs `fn` in a transaction that holds the lock of the user's limits row, so
-   * one user's limited writes happen one after another. PostgreSQL locks the row
-   * (`FOR UPDATE`); SQLite has one writer and knex one connection for it, so a
-   * transaction there runs alone anyway.
-   */
-  private async withUserLock<T>(
-    userRef: string,
-    fn: (tx: Knex.Transaction) => Promise<T>,
-  ): Promise<T> {
-    return this.db.transaction(async tx => {
-      await tx('stores_user_limits')
-        .insert({ user_ref: userRef, dry_runs_in_window: 0 })
-        .onConflict('user_ref')
-        .ignore();
-      await tx('stores_user_limits')
-        .where({ user_ref: userRef })
-        .forUpdate()
-        .first();
-      return fn(tx);
-    });
-  }
-
-  /**
    * Records a requested store with its first event, in one transaction.
    * A live store of the same name is a conflict. With `limits`, the requester's
    * usage is counted and checked in that transaction under the user's lock, so
@@ -349,41 +197,14 @@ export class StoresDatabase {
     const now = new Date();
     const write = async (tx: Knex.Transaction) => {
       if (limits) {
-        limits.check({
-          liveStores: await this.countLiveStoresRequestedBy(
-            store.requestedBy,
-            tx,
-          ),
-          createdSince: await this.countStoresRequestedSince(
-            store.requestedBy,
-            limits.since,
-            tx,
-          ),
-        });
+        limits.check(await countUsage(tx, store.requestedBy, limits.since));
       }
-      await tx<StoreRow>('stores').insert({
-        id: store.id,
-        name: store.name,
-        active_name: store.name,
-        engine: store.engine,
-        owner: store.owner,
-        requested_by: store.requestedBy,
-        plan: store.plan,
-        cluster: store.cluster,
-        namespace: store.namespace,
-        status: 'requested',
-        generation: 1,
-        observed_generation: 0,
-        idempotency_key: store.idempotencyKey ?? null,
-        created_at: now,
-        updated_at: now,
-        status_changed_at: now,
-      });
-      await tx('store_events').insert(eventRow(store.id, event, now));
+      await tx<StoreRow>('stores').insert(newStoreRow(store, now));
+      await insertEvent(tx, store.id, event, now);
     };
     try {
       await (limits
-        ? this.withUserLock(store.requestedBy, write)
+        ? withUserLock(this.db, store.requestedBy, write)
         : this.db.transaction(write));
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -488,34 +309,17 @@ export class StoresDatabase {
     owner: string,
     leaseMs: number,
   ): Promise<boolean> {
-    const now = await this.now();
-    const count = await this.db<StoreRow>('stores')
-      .where({ id, lease_owner: owner })
-      .andWhere('lease_expires_at', '>', now)
-      .update({ lease_expires_at: new Date(now.getTime() + leaseMs) });
-    return count > 0;
+    return renewLease(this.db, id, owner, leaseMs);
   }
 
-  /**
-   * The database's clock. Leases are taken, renewed and judged by it, so replicas
-   * whose own clocks drift apart still agree on who holds a store.
-   */
+  /** The database's clock, by which leases are taken, renewed and judged. */
   async now(): Promise<Date> {
-    if (this.db.client.config.client === 'pg') {
-      const result = await this.db.raw('select now() as now');
-      return new Date(result.rows[0].now);
-    }
-    const rows = await this.db.raw(
-      "select strftime('%Y-%m-%dT%H:%M:%fZ', 'now') as now",
-    );
-    return new Date(rows[0].now);
+    return databaseNow(this.db);
   }
 
   /** Gives up a lease without changing the store, so another worker may resume at once. */
   async releaseLease(id: string, owner: string): Promise<void> {
-    await this.db<StoreRow>('stores')
-      .where({ id, lease_owner: owner })
-      .update({ lease_expires_at: new Date(0) });
+    await releaseLease(this.db, id, owner);
   }
 
   /** Changes fields of a store without moving its status. */
@@ -553,8 +357,8 @@ export class StoresDatabase {
   }
 
   /** Whether the store's lease is free: never taken, released or expired. */
-  static isLeaseFree(store: StoreLease, now = new Date()): boolean {
-    return !store.leaseExpiresAt || new Date(store.leaseExpiresAt) <= now;
+  static isLeaseFree(store: StoreLease, now?: Date): boolean {
+    return isLeaseFree(store, now);
   }
 
   private async guardedWrite(
@@ -572,18 +376,12 @@ export class StoresDatabase {
       const query = tx<StoreRow>('stores').where({ id, status: guard.status });
       if (guard.leaseOwner) query.andWhere('lease_owner', guard.leaseOwner);
       if (guard.freeLeaseFor !== undefined) {
-        const owner = guard.freeLeaseFor;
-        query.andWhere(q =>
-          q
-            .whereNull('lease_expires_at')
-            .orWhere('lease_expires_at', '<=', guard.now)
-            .orWhere('lease_owner', owner),
-        );
+        whereLeaseFreeFor(query, guard.freeLeaseFor, guard.now);
       }
       const count = await query.update(row);
       if (count === 0) return false;
       if (guard.event) {
-        await tx('store_events').insert(eventRow(id, guard.event, guard.now));
+        await insertEvent(tx, id, guard.event, guard.now);
       }
       return true;
     });
@@ -591,58 +389,25 @@ export class StoresDatabase {
   }
 
   async addEvent(storeId: string, event: NewStoreEvent): Promise<void> {
-    await this.db('store_events').insert(eventRow(storeId, event, new Date()));
+    await insertEvent(this.db, storeId, event, new Date());
   }
 
   async listEvents(storeId: string): Promise<StoreEvent[]> {
-    const rows = await this.db<EventRow>('store_events')
-      .where({ store_id: storeId })
-      .orderBy('id', 'asc');
-    return rows.map(rowToEvent);
+    return listEvents(this.db, storeId);
   }
 
   /** Stores the reconciler must look at, every one not yet deleted, with their leases. */
   async listLiveStores(): Promise<Array<Store & StoreLease>> {
     const rows = await this.db<StoreRow>('stores').whereNotNull('active_name');
-    return rows.map(row => ({
-      ...rowToStore(row),
-      leaseOwner: row.lease_owner ?? undefined,
-      leaseExpiresAt: toIso(row.lease_expires_at),
-    }));
+    return rows.map(row => ({ ...rowToStore(row), ...rowToLease(row) }));
   }
 
-  /**
-   * Counts a dry run of a user against `max` per window of `windowMs`, under the
-   * user's lock. Returns false, counting nothing, when the window is full.
-   */
+  /** Counts a dry run of a user against `max` per window; false when the window is full. */
   async countDryRun(
     userRef: string,
     options: { max: number; windowMs: number },
   ): Promise<boolean> {
-    return this.withUserLock(userRef, async tx => {
-      const row = await tx('stores_user_limits')
-        .where({ user_ref: userRef })
-        .first();
-      const now = new Date();
-      const started = row.dry_runs_window_started_at
-        ? new Date(row.dry_runs_window_started_at).getTime()
-        : undefined;
-      if (
-        started === undefined ||
-        started + options.windowMs <= now.getTime()
-      ) {
-        if (options.max < 1) return false;
-        await tx('stores_user_limits')
-          .where({ user_ref: userRef })
-          .update({ dry_runs_window_started_at: now, dry_runs_in_window: 1 });
-        return true;
-      }
-      if (Number(row.dry_runs_in_window) >= options.max) return false;
-      await tx('stores_user_limits')
-        .where({ user_ref: userRef })
-        .increment('dry_runs_in_window', 1);
-      return true;
-    });
+    return countDryRun(this.db, userRef, options);
   }
 
   /** Live stores requested by a user, for the per-user quota. */
@@ -650,11 +415,7 @@ export class StoresDatabase {
     requestedBy: string,
     db: Knex = this.db,
   ): Promise<number> {
-    const [{ count }] = await db('stores')
-      .where({ requested_by: requestedBy })
-      .whereNotNull('active_name')
-      .count({ count: '*' });
-    return Number(count);
+    return countLiveStoresRequestedBy(db, requestedBy);
   }
 
   /** Stores a user asked for since a moment, for the creation rate limit. */
@@ -663,11 +424,7 @@ export class StoresDatabase {
     since: Date,
     db: Knex = this.db,
   ): Promise<number> {
-    const [{ count }] = await db('stores')
-      .where({ requested_by: requestedBy })
-      .andWhere('created_at', '>=', since)
-      .count({ count: '*' });
-    return Number(count);
+    return countStoresRequestedSince(db, requestedBy, since);
   }
 
   /** Counts of live stores by status, for the active-stores gauge. */
@@ -680,61 +437,4 @@ export class StoresDatabase {
         .groupBy('status');
     return Object.fromEntries(rows.map(r => [r.status, Number(r.count)]));
   }
-}
-
-/** Turns permission criteria into SQL conditions on the stores table. */
-function applyFilter(
-  query: Knex.QueryBuilder,
-  criteria: PermissionCriteria<StoreFilter>,
-): void {
-  if (isAndCriteria(criteria)) {
-    query.where(q =>
-      criteria.allOf.forEach(c => q.andWhere(s => applyFilter(s, c))),
-    );
-  } else if (isOrCriteria(criteria)) {
-    query.where(q =>
-      criteria.anyOf.forEach(c => q.orWhere(s => applyFilter(s, c))),
-    );
-  } else if (isNotCriteria(criteria)) {
-    query.whereNot(q => applyFilter(q, criteria.not));
-  } else {
-    query.whereIn(
-      criteria.property,
-      criteria.values.length ? criteria.values : ['\u0000'],
-    );
-  }
-}
-
-function patchToRow(patch: StorePatch): Partial<StoreRow> {
-  const row: Partial<StoreRow> = {};
-  if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
-  if ('storefrontUrl' in patch)
-    row.storefront_url = patch.storefrontUrl ?? null;
-  if ('adminUrl' in patch) row.admin_url = patch.adminUrl ?? null;
-  if ('chartVersion' in patch) row.chart_version = patch.chartVersion ?? null;
-  if (patch.generation !== undefined) row.generation = patch.generation;
-  if (patch.observedGeneration !== undefined)
-    row.observed_generation = patch.observedGeneration;
-  if ('readyAt' in patch)
-    row.ready_at = patch.readyAt ? new Date(patch.readyAt) : null;
-  if ('deletedAt' in patch)
-    row.deleted_at = patch.deletedAt ? new Date(patch.deletedAt) : null;
-  if ('degradedReason' in patch)
-    row.degraded_reason = patch.degradedReason ?? null;
-  if ('degradedSince' in patch)
-    row.degraded_since = patch.degradedSince
-      ? new Date(patch.degradedSince)
-      : null;
-  return row;
-}
-
-function eventRow(storeId: string, event: NewStoreEvent, now: Date) {
-  return {
-    store_id: storeId,
-    type: event.type,
-    message: event.message,
-    duration_ms: event.durationMs ?? null,
-    detail: event.detail ?? null,
-    created_at: now,
-  };
 }
