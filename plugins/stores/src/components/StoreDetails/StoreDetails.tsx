@@ -5,7 +5,7 @@ import {
   Progress,
 } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';
-import { Button, Grid } from '@material-ui/core';
+import { Grid } from '@material-ui/core';
 import { Alert, AlertTitle } from '@material-ui/lab';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { useState } from 'react';
@@ -15,7 +15,7 @@ import { formatRelative } from '../../lib/time';
 import { rootRouteRef } from '../../routes';
 import { DeleteStoreDialog } from '../StoreActions';
 import { StoreProgress } from '../StoreProgress';
-import { LoadError } from '../LoadError';
+import { LoadError, RefreshError } from '../LoadError';
 import { StoreStatusSince } from '../StoreStatusChip';
 import { StoreTimeline } from '../StoreTimeline';
 import { StoreAboutCard } from './StoreAboutCard';
@@ -95,17 +95,12 @@ function StoreDetailsView(props: {
     <Grid container spacing={3}>
       {refreshError && (
         <Grid item xs={12}>
-          <Alert
-            severity="warning"
-            action={
-              <Button color="inherit" size="small" onClick={refresh}>
-                Try again
-              </Button>
-            }
-          >
-            Could not refresh the store: {refreshError.message}. The page shows
-            what was loaded before.
-          </Alert>
+          <RefreshError
+            what="the store"
+            shownIn="page"
+            error={refreshError}
+            onRetry={refresh}
+          />
         </Grid>
       )}
       {store.status === 'failed' && (

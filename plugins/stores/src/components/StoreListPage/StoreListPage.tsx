@@ -17,7 +17,6 @@ import {
 import { usePermission } from '@backstage/plugin-permission-react';
 import { Box, Button, Typography } from '@material-ui/core';
 import AddIcon from '@material-ui/icons/Add';
-import { Alert } from '@material-ui/lab';
 import {
   Store,
   storeCreatePermission,
@@ -33,7 +32,7 @@ import {
   createStoreTemplateRouteRef,
 } from '../../routes';
 import { ClusterBanner } from '../ClusterBanner';
-import { LoadError } from '../LoadError';
+import { LoadError, RefreshError } from '../LoadError';
 import { DeleteStoreDialog } from '../StoreActions';
 import {
   filtersToParams,
@@ -212,17 +211,12 @@ function StoreListContent(props: {
       />
       {error && (
         <Box mb={2}>
-          <Alert
-            severity="warning"
-            action={
-              <Button color="inherit" size="small" onClick={refresh}>
-                Try again
-              </Button>
-            }
-          >
-            Could not refresh the stores: {error.message}. The list shows what
-            was loaded before.
-          </Alert>
+          <RefreshError
+            what="the stores"
+            shownIn="list"
+            error={error}
+            onRetry={refresh}
+          />
         </Box>
       )}
       <StoresTable
