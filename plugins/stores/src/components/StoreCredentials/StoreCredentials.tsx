@@ -19,7 +19,7 @@ import {
   Store,
   storeCredentialsRevealPermission,
 } from '@stores-for-backstage/plugin-stores-common';
-import { RefObject, useEffect, useRef, useState } from 'react';
+import { ReactNode, RefObject, useEffect, useRef, useState } from 'react';
 import { StoreAdminCredentials } from '@stores-for-backstage/plugin-stores-common';
 import { storesApiRef } from '../../api';
 import { hasAdminCredentials } from '../../lib/status';
@@ -180,7 +180,7 @@ function RevealedCredentials(props: {
     return () => clearTimeout(timer);
   }, [notice]);
 
-  const copy = async (what: 'username' | 'password', text: string) => {
+  const copy = async (what: Credential, text: string) => {
     try {
       // The async clipboard API only; the old fallbacks put the text in a prompt or a textarea.
       await navigator.clipboard.writeText(text);
@@ -190,9 +190,6 @@ function RevealedCredentials(props: {
     }
   };
 
-  // No spell checking: browsers may send what is checked to a spelling service.
-  const inputProps = { spellCheck: false, autoComplete: 'off' };
-
   return (
     <Box
       display="flex"
@@ -201,65 +198,32 @@ function RevealedCredentials(props: {
       role="group"
       aria-label={`Admin credentials of ${name}`}
     >
-      <TextField
-        id={`store-${name}-admin-username`}
-        label="Username"
+      <CredentialField
+        name={name}
+        what="username"
         value={credentials.username}
-        size="small"
-        variant="outlined"
-        fullWidth
         inputRef={usernameInput}
-        inputProps={inputProps}
-        InputProps={{
-          readOnly: true,
-          endAdornment: (
-            <InputAdornment position="end">
-              <IconButton
-                size="small"
-                aria-label="Copy username"
-                onClick={() => copy('username', credentials.username)}
-              >
-                <FileCopyIcon fontSize="small" />
-              </IconButton>
-            </InputAdornment>
-          ),
-        }}
+        onCopy={copy}
       />
-      <TextField
-        id={`store-${name}-admin-password`}
-        label="Password"
-        type={passwordVisible ? 'text' : 'password'}
+      <CredentialField
+        name={name}
+        what="password"
         value={credentials.password}
-        size="small"
-        variant="outlined"
-        fullWidth
-        inputProps={inputProps}
-        InputProps={{
-          readOnly: true,
-          endAdornment: (
-            <InputAdornment position="end">
-              <IconButton
-                size="small"
-                aria-label={passwordVisible ? 'Hide password' : 'Show password'}
-                onClick={() => setPasswordVisible(v => !v)}
-              >
-                {passwordVisible ? (
-                  <VisibilityOffIcon fontSize="small" />
-                ) : (
-                  <VisibilityIcon fontSize="small" />
-                )}
-              </IconButton>
-              <IconButton
-                size="small"
-                aria-label="Copy password"
-                onClick={() => copy('password', credentials.password)}
-              >
-                <FileCopyIcon fontSize="small" />
-              </IconButton>
-            </InputAdornment>
-          ),
-        }}
-      />
+        hidden={!passwordVisible}
+        onCopy={copy}
+      >
+        <IconButton
+          size="small"
+          aria-label={passwordVisible ? 'Hide password' : 'Show password'}
+          onClick={() => setPasswordVisible(v => !v)}
+        >
+          {passwordVisible ? (
+            <VisibilityOffIcon fontSize="small" />
+          ) : (
+            <VisibilityIcon fontSize="small" />
+          )}
+        </IconButton>
+      </CredentialField>
       <Box display="flex" alignItems="center" style={{ gap: 8 }}>
         <Button size="small" variant="outlined" onClick={onHide}>
           Hide
@@ -269,5 +233,56 @@ function RevealedCredentials(props: {
         </Typography>
       </Box>
     </Box>
+  );
+}
+
+type Credential = 'username' | 'password';
+
+const CREDENTIAL_LABELS: Record<Credential, string> = {
+  username: 'Username',
+  password: 'Password',
+};
+
+// No spell checking: browsers may send what is checked to a spelling service.
+const CREDENTIAL_INPUT_PROPS = { spellCheck: false, autoComplete: 'off' };
+
+/** One read-only credential with a copy button; `children` go before that button. */
+function CredentialField(props: {
+  name: string;
+  what: Credential;
+  value: string;
+  hidden?: boolean;
+  inputRef?: RefObject<HTMLInputElement>;
+  onCopy: (what: Credential, text: string) => void;
+  children?: ReactNode;
+}) {
+  const { name, what, value, hidden, inputRef, onCopy, children } = props;
+  return (
+    <TextField
+      id={`store-${name}-admin-${what}`}
+      label={CREDENTIAL_LABELS[what]}
+      type={hidden ? 'password' : 'text'}
+      value={value}
+      size="small"
+      variant="outlined"
+      fullWidth
+      inputRef={inputRef}
+      inputProps={CREDENTIAL_INPUT_PROPS}
+      InputProps={{
+        readOnly: true,
+        endAdornment: (
+          <InputAdornment position="end">
+            {children}
+            <IconButton
+              size="small"
+              aria-label={`Copy ${what}`}
+              onClick={() => onCopy(what, value)}
+            >
+              <FileCopyIcon fontSize="small" />
+            </IconButton>
+          </InputAdornment>
+        ),
+      }}
+    />
   );
 }
