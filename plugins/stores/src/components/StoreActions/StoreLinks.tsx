@@ -17,25 +17,30 @@ export function StoreLinks(props: {
   return (
     <Box display="flex" flexWrap="wrap" style={{ gap: 12 }}>
       {store.storefrontUrl && (
-        <Link
+        <NewTabLink
           to={store.storefrontUrl}
-          target="_blank"
-          rel="noopener noreferrer"
-          aria-label={`Storefront of ${store.name} (opens in a new tab)`}
-        >
-          Storefront
-        </Link>
+          label="Storefront"
+          storeName={store.name}
+        />
       )}
       {store.adminUrl && (
-        <Link
-          to={store.adminUrl}
-          target="_blank"
-          rel="noopener noreferrer"
-          aria-label={`Admin of ${store.name} (opens in a new tab)`}
-        >
-          Admin
-        </Link>
+        <NewTabLink to={store.adminUrl} label="Admin" storeName={store.name} />
       )}
     </Box>
+  );
+}
+
+/** A link that opens in a new tab and says so to screen readers. */
+function NewTabLink(props: { to: string; label: string; storeName: string }) {
+  const { to, label, storeName } = props;
+  return (
+    <Link
+      to={to}
+      target="_blank"
+      rel="noopener noreferrer"
+      aria-label={`${label} of ${storeName} (opens in a new tab)`}
+    >
+      {label}
+    </Link>
   );
 }
