@@ -102,19 +102,15 @@ export class Helm {
     },
   ): Promise<{ chartVersion?: string; output: string }> {
     return this.withValuesFile(call.values, async valuesFile => {
-      const timeoutSeconds = Math.ceil(this.options.timeoutMs / 1000);
-      const stdout = await this.run(
+      const stdout = await this.runWithTimeout(
         [
           'upgrade',
           '--install',
           ...chartArgs(call, valuesFile),
-          '--timeout',
-          `${timeoutSeconds}s`,
           '--output',
           'json',
         ],
         call,
-        this.options.timeoutMs + 30_000,
       );
       let chartVersion: string | undefined;
       try {
@@ -149,17 +145,9 @@ export class Helm {
     call: HelmCall & { release: string; namespace: string },
   ): Promise<{ output: string; existed: boolean }> {
     try {
-      const output = await this.run(
-        [
-          'uninstall',
-          call.release,
-          '--namespace',
-          call.namespace,
-          '--timeout',
-          `${Math.ceil(this.options.timeoutMs / 1000)}s`,
-        ],
+      const output = await this.runWithTimeout(
+        ['uninstall', call.release, '--namespace', call.namespace],
         call,
-        this.options.timeoutMs + 30_000,
       );
       return { output, existed: true };
     } catch (error) {
@@ -174,19 +162,23 @@ export class Helm {
   async rollback(
     call: HelmCall & { release: string; namespace: string },
   ): Promise<{ output: string }> {
-    const output = await this.run(
-      [
-        'rollback',
-        call.release,
-        '--namespace',
-        call.namespace,
-        '--timeout',
-        `${Math.ceil(this.options.timeoutMs / 1000)}s`,
-      ],
+    const output = await this.runWithTimeout(
+      ['rollback', call.release, '--namespace', call.namespace],
+      call,
+    );
+    return { output };
+  }
+
+  /**
+   * Runs a helm command that waits for the cluster, with the configured timeout.
+   * The process gets 30s more, so that helm reports its own timeout.
+   */
+  private runWithTimeout(args: string[], call: HelmCall): Promise<string> {
+    return this.run(
+      [...args, '--timeout', `${Math.ceil(this.options.timeoutMs / 1000)}s`],
       call,
       this.options.timeoutMs + 30_000,
     );
-    return { output };
   }
 
   private async withValuesFile<T>(
