@@ -18,6 +18,16 @@ import {
 /** Records a step of the work on the store's timeline. */
 export type ReportStep = (event: NewStoreEvent) => Promise<void>;
 
+/**
+ * Starts timing a step of the work; the function it returns puts the step on
+ * the timeline with how long it took.
+ */
+function startStep(report: ReportStep) {
+  const started = Date.now();
+  return (type: NewStoreEvent['type'], message: string) =>
+    report({ type, message, durationMs: Date.now() - started });
+}
+
 /** What a finished provisioning knows of the store. */
 export interface ProvisionedStore {
   chartVersion?: string;
@@ -152,21 +162,19 @@ export class StoreProvisioner {
     const context = this.engineContext(store);
     const urls = engine.urls(context);
 
-    let started = Date.now();
+    let step = startStep(report);
     const outcome = await cluster.ensureNamespace(store);
-    await report({
-      type: 'namespace-created',
-      message:
-        outcome === 'created'
-          ? `Created namespace ${store.namespace}`
-          : `Namespace ${store.namespace} already existed for this store; adopted it`,
-      durationMs: Date.now() - started,
-    });
+    await step(
+      'namespace-created',
+      outcome === 'created'
+        ? `Created namespace ${store.namespace}`
+        : `Namespace ${store.namespace} already existed for this store; adopted it`,
+    );
     signal.throwIfAborted();
 
     await this.recoverPendingRelease(store, options);
 
-    started = Date.now();
+    step = startStep(report);
     const { chartVersion } = await withHelmOutput(() =>
       this.deps.helm.upgradeInstall({
         kubeconfig: cluster.kubeconfigPath,
@@ -177,38 +185,32 @@ export class StoreProvisioner {
         signal,
       }),
     );
-    await report({
-      type: 'release-installed',
-      message: `Installed release ${store.name}${
+    await step(
+      'release-installed',
+      `Installed release ${store.name}${
         chartVersion ? ` (chart ${chartVersion})` : ''
       }`,
-      durationMs: Date.now() - started,
-    });
+    );
 
-    started = Date.now();
+    step = startStep(report);
     await this.waitForWorkloads(store, {
       signal,
       report,
       graceMs: this.deps.engines.failureGraceMs(engine),
     });
-    await report({
-      type: 'workloads-ready',
-      message: 'Every Deployment and StatefulSet is available',
-      durationMs: Date.now() - started,
-    });
+    await step(
+      'workloads-ready',
+      'Every Deployment and StatefulSet is available',
+    );
 
     if (this.deps.checkStorefront) {
-      started = Date.now();
+      step = startStep(report);
       const check = engine.storefrontCheck?.(context) ?? {
         url: urls.storefrontUrl,
         isStoreAnswer: answer => isOwnAnswer(urls.storefrontUrl, answer),
       };
       await this.waitForStorefront(check, signal);
-      await report({
-        type: 'storefront-answered',
-        message: `Storefront answered at ${check.url}`,
-        durationMs: Date.now() - started,
-      });
+      await step('storefront-answered', `Storefront answered at ${check.url}`);
     }
 
     return { chartVersion, ...urls };
@@ -233,7 +235,7 @@ export class StoreProvisioner {
     const status = await cluster.releaseStatus(store.namespace, store.name);
     if (!status?.startsWith('pending-')) return;
     await options.guard();
-    const started = Date.now();
+    const step = startStep(options.report);
     const call = {
       kubeconfig: cluster.kubeconfigPath,
       release: store.name,
@@ -245,15 +247,12 @@ export class StoreProvisioner {
         ? this.deps.helm.uninstall(call)
         : this.deps.helm.rollback(call),
     );
-    await options.report({
-      type: 'release-recovered',
-      message: `Release ${
-        store.name
-      } was left ${status} by an interrupted helm call; ${
+    await step(
+      'release-recovered',
+      `Release ${store.name} was left ${status} by an interrupted helm call; ${
         status === 'pending-install' ? 'uninstalled it' : 'rolled it back'
       } before installing again`,
-      durationMs: Date.now() - started,
-    });
+    );
   }
 
   /**
@@ -272,7 +271,7 @@ export class StoreProvisioner {
     const { signal, report, guard } = options;
     const cluster = this.deps.clusters.get(store.cluster);
 
-    let started = Date.now();
+    let step = startStep(report);
     const namespace = await cluster.readNamespace(store.namespace);
     if (namespace && namespace.storeId !== store.id) {
       // Someone else's namespace of the same name: not ours to remove.
@@ -292,16 +291,15 @@ export class StoreProvisioner {
           signal,
         }),
       );
-      await report({
-        type: 'release-uninstalled',
-        message: existed
+      await step(
+        'release-uninstalled',
+        existed
           ? `Uninstalled release ${store.name}`
           : `Release ${store.name} was already gone`,
-        durationMs: Date.now() - started,
-      });
+      );
     }
 
-    started = Date.now();
+    step = startStep(report);
     if (namespace) {
       await guard();
       await cluster.deleteNamespace(store.namespace);
@@ -309,13 +307,12 @@ export class StoreProvisioner {
         await sleep(this.pollIntervalMs, undefined, { signal });
       }
     }
-    await report({
-      type: 'namespace-deleted',
-      message: namespace
+    await step(
+      'namespace-deleted',
+      namespace
         ? `Deleted namespace ${store.namespace}`
         : `Namespace ${store.namespace} was already gone`,
-      durationMs: Date.now() - started,
-    });
+    );
     return 'removed';
   }
 
