@@ -99,6 +99,24 @@ describe('StoreReconciler', () => {
     });
   });
 
+  it('takes a store up again on the next pass when claiming it failed', async () => {
+    const { database, reconciler, insert } = await setup({});
+    const store = await insert('shop');
+    jest
+      .spyOn(database, 'claim')
+      .mockRejectedValueOnce(new Error('connection refused'));
+    await reconciler.runPass();
+    await reconciler.settle();
+    expect(await database.getStoreById(store.id)).toMatchObject({
+      status: 'requested',
+    });
+    await reconciler.runPass();
+    await reconciler.settle();
+    expect(await database.getStoreById(store.id)).toMatchObject({
+      status: 'ready',
+    });
+  });
+
   it('fails work that takes longer than the timeout, and cleans up', async () => {
     const { database, reconciler, insert, teardown } = await setup({
       provision: hangUntilAborted,

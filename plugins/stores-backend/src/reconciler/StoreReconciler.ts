@@ -217,19 +217,22 @@ export class StoreReconciler {
     const interrupted = from === to && store.leaseOwner !== undefined;
     this.pool.reserve(store.id, work);
     const started = (async () => {
-      const claimed = await this.leases.claim(store.id, {
-        from,
-        to,
-        event: interrupted
-          ? {
-              type: 'resumed',
-              message: `Resumed ${
-                work === 'provision' ? 'provisioning' : 'deletion'
-              } after an interruption`,
-            }
-          : undefined,
-      });
-      this.pool.unreserve(store.id);
+      // the slot is held only while the claim is asked; a claim that throws
+      // (the database is away) must free it, or the store would wait for ever
+      const claimed = await this.leases
+        .claim(store.id, {
+          from,
+          to,
+          event: interrupted
+            ? {
+                type: 'resumed',
+                message: `Resumed ${
+                  work === 'provision' ? 'provisioning' : 'deletion'
+                } after an interruption`,
+              }
+            : undefined,
+        })
+        .finally(() => this.pool.unreserve(store.id));
       if (claimed && !this.stopped) this.runWorker(claimed, work);
       else if (claimed) await this.leases.release(store.id);
     })().catch(error =>
