@@ -145,10 +145,8 @@ export function reasonOf(store: Store): string {
  * What a wait that ran out of time last saw, to follow "is not ready after
  * 20 minutes": the store's status and the backend's last error, when known.
  */
-export function describeTimeout(result: {
-  store?: Store;
-  error?: string;
-}): string {
+export function describeTimeout(result: FollowStoreResult): string {
+  if (result.outcome !== 'timeout') return '';
   const status = result.store ? ` (status ${result.store.status})` : '';
   const lastError = result.error ? `; last error: ${result.error}` : '';
   return `${status}${lastError}`;
