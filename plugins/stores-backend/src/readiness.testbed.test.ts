@@ -4,10 +4,9 @@
  * store whose workloads stop being available is degraded, then ready again. The pods'
  * failure states come from the test bed's kwok fault stages.
  */
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
-import path from 'node:path';
 import request from 'supertest';
 import {
   ada,
@@ -15,16 +14,17 @@ import {
   deleteAndWait,
   events,
   namespaceExists,
+  runId,
   Server,
   startBackend,
+  testDatabases,
+  testEngineModule,
   waitForStatus,
 } from './__testUtils__/testbedStores';
-import { engineModule } from './engines/engineModules';
 
 jest.setTimeout(6 * 60_000);
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-const run = Math.random().toString(36).slice(2, 6);
+const databases = testDatabases();
 /** The provisioning timeout; every failure here must come long before it. */
 const TIMEOUT_MS = 8 * 60_000;
 const GRACE_SECONDS = 4;
@@ -37,17 +37,13 @@ const FAULTS: Record<string, { fault?: string; cpu?: string }> = {
 };
 
 /** A test engine whose pod takes the fault its store's name starts with. */
-const faultEngineModule = engineModule({
+const faultEngineModule = testEngineModule({
   id: 'fault',
   title: 'Fault',
-  description: 'For tests',
-  chart: path.join(__dirname, '__fixtures__/fault-chart'),
+  fixtureChart: 'fault-chart',
   values: store => ({
     store: { name: store.name },
     ...FAULTS[store.name.split('-')[0]],
-  }),
-  urls: store => ({
-    storefrontUrl: `http://${store.name}.example.test/`,
   }),
   failureGracePeriod: { minutes: 10 }, // config below shortens it
 });
@@ -128,7 +124,7 @@ describe('a store whose pods cannot come up fails with the reason', () => {
       /cannot be scheduled: 0\/1 nodes are available: 1 Insufficient cpu/,
     ],
   ])('%s', async (kind, reason) => {
-    const name = `${kind}-${run}`;
+    const name = `${kind}-${runId}`;
     const created = await createStore(server, { name, engine: 'fault' });
     expect(created.status).toBe(201);
     const started = Date.now();
@@ -168,7 +164,7 @@ describe('a store whose pods cannot come up fails with the reason', () => {
 
 describe('a ready store', () => {
   it('goes degraded when its workloads stop being available, and back', async () => {
-    const name = `fine-${run}`;
+    const name = `fine-${runId}`;
     const namespace = `store-${name}`;
     await createStore(server, { name, engine: 'fault' });
     expect(

@@ -3,37 +3,33 @@
  * died is undone before the store is installed again, and a store deleted while it is
  * being provisioned has that work cancelled and everything it made removed.
  */
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   createStore,
   deleteAndWait,
   events,
   namespaceExists,
+  runId,
   startBackend,
+  testDatabases,
+  testEngineModule,
   waitForStatus,
 } from './__testUtils__/testbedStores';
-import { engineModule } from './engines/engineModules';
 
 jest.setTimeout(6 * 60_000);
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-const run = Math.random().toString(36).slice(2, 6);
+const databases = testDatabases();
 
 /** A test engine whose pod never turns ready (and shows no problem): it stays provisioning. */
-const holdEngineModule = engineModule({
+const holdEngineModule = testEngineModule({
   id: 'hold',
   title: 'Hold',
-  description: 'For tests',
-  chart: path.join(__dirname, '__fixtures__/fault-chart'),
+  fixtureChart: 'fault-chart',
   // the test bed's unready fault on a new pod: kwok leaves it Pending, no reason
   values: store => ({ store: { name: store.name }, fault: 'unready' }),
-  urls: store => ({
-    storefrontUrl: `http://${store.name}.example.test/`,
-  }),
 });
 
 let testbed: Testbed;
@@ -108,7 +104,7 @@ it('undoes a release left pending-install, installs again, and cancels on delete
       scheduler: mockServices.scheduler(),
       extraConfig: { reconciler: { leaseDuration: { seconds: 4 } } },
     });
-  const name = `pend-${run}`;
+  const name = `pend-${runId}`;
   const namespace = `store-${name}`;
 
   let backend = await start();

@@ -2,11 +2,10 @@
  * The stores backend against a real control plane (packages/testbed), the real
  * helm CLI (3 and 4) and the project's charts.
  */
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
 import { Knex } from 'knex';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import request from 'supertest';
 import {
   ada,
@@ -14,30 +13,26 @@ import {
   deleteAndWait,
   events,
   namespaceExists,
+  runId,
   Server,
   startBackend as startStoresBackend,
+  testDatabases,
+  testEngineModule,
   waitForStatus,
 } from './__testUtils__/testbedStores';
-import { engineModule } from './engines/engineModules';
 import { StoresDatabase } from './database/StoresDatabase';
 
 jest.setTimeout(10 * 60_000);
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-/** Store names differ per run, so a run never meets what an earlier one left. */
-const run = Math.random().toString(36).slice(2, 6);
+const databases = testDatabases();
 
 /** A test engine whose chart fails until the Namespace named by `gate` exists. */
 const gatedEngineModule = (gate: string) =>
-  engineModule({
+  testEngineModule({
     id: 'gated',
     title: 'Gated',
-    description: 'For tests',
-    chart: path.join(__dirname, '__fixtures__/gated-chart'),
+    fixtureChart: 'gated-chart',
     values: store => ({ store: { name: store.name }, gate }),
-    urls: store => ({
-      storefrontUrl: `http://${store.name}.example.test/`,
-    }),
   });
 
 let testbed: Testbed;
@@ -99,7 +94,7 @@ describe.each(helms())('stores on the test bed with %s', (_label, version) => {
   it.each(['woocommerce', 'medusa'])(
     'takes a %s store from create to ready to deleted',
     async engine => {
-      const name = `${engine.slice(0, 3)}-${suffix}-${run}`;
+      const name = `${engine.slice(0, 3)}-${suffix}-${runId}`;
       const created = await createStore(server, { name, engine });
       expect(created.status).toBe(201);
 
@@ -147,8 +142,8 @@ describe.each(helms())('stores on the test bed with %s', (_label, version) => {
   );
 
   it('fails a store whose chart fails, with the reason and no leftovers, and a retry succeeds', async () => {
-    const gate = `gate-${suffix}-${run}`;
-    const name = `gated-${suffix}-${run}`;
+    const gate = `gate-${suffix}-${runId}`;
+    const name = `gated-${suffix}-${runId}`;
     const backend = await startBackend({
       knex: await databases.init('SQLITE_3'),
       helm: testbed.helm[version],
@@ -197,7 +192,7 @@ describe('stores on the test bed under load and restarts', () => {
     const backend = await startBackend({ knex, helm: testbed.helm.v4 });
     try {
       const s = backend.server;
-      const body = { name: `idem-${run}`, engine: 'woocommerce' };
+      const body = { name: `idem-${runId}`, engine: 'woocommerce' };
       const [a, b] = await Promise.all([
         createStore(s, body, 'key-1'),
         createStore(s, body, 'key-1'),
@@ -209,7 +204,7 @@ describe('stores on the test bed under load and restarts', () => {
         .set('Authorization', ada);
       expect(list.body.totalCount).toBe(1);
 
-      const names = Array.from({ length: 10 }, (_, i) => `ten-${i}-${run}`);
+      const names = Array.from({ length: 10 }, (_, i) => `ten-${i}-${runId}`);
       const started = Date.now();
       const created = await Promise.all(
         names.map(name => createStore(s, { name, engine: 'woocommerce' })),
@@ -240,7 +235,7 @@ describe('stores on the test bed under load and restarts', () => {
 
   it('finishes a store whose backend died mid-provisioning', async () => {
     const knex = await databases.init('SQLITE_3');
-    const name = `died-${run}`;
+    const name = `died-${runId}`;
     // What a killed backend leaves behind: the store claimed by a worker whose
     // lease has lapsed, its namespace created, the release never installed.
     await knex.migrate.latest({
@@ -249,7 +244,7 @@ describe('stores on the test bed under load and restarts', () => {
     const db = new StoresDatabase(knex);
     const store = await db.insertStore(
       {
-        id: `died-${run}-0000`,
+        id: `died-${runId}-0000`,
         name,
         engine: 'woocommerce',
         owner: 'user:default/ada',
@@ -311,7 +306,7 @@ describe('stores on the test bed under load and restarts', () => {
       helm: testbed.helm.v4,
       scheduler,
     });
-    const name = `drift-${run}`;
+    const name = `drift-${runId}`;
     try {
       const s = backend.server;
       await createStore(s, { name, engine: 'woocommerce' });

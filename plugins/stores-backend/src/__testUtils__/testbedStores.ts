@@ -12,13 +12,16 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { kubectl, storesClusterConfig } from '@internal/testbed';
 import { Store, StoreEvent } from '@stores-for-backstage/plugin-stores-common';
+import { StoreEngine } from '@stores-for-backstage/plugin-stores-node';
 import { Knex } from 'knex';
 import path from 'node:path';
 import request from 'supertest';
 import {
+  engineModule,
   storesModuleMedusa,
   storesModuleWooCommerce,
 } from '../engines/engineModules';
@@ -27,6 +30,35 @@ import { storesPlugin } from '../plugin';
 const repo = path.resolve(__dirname, '../../../..');
 export const chart = (name: string) => path.join(repo, 'charts', name);
 export const ada = mockCredentials.user.header('user:default/ada');
+
+/** Store names end with it, so a run never meets what an earlier one left. */
+export const runId = Math.random().toString(36).slice(2, 6);
+
+/** The suites' databases: SQLite, no container. Call it at the top of a test file. */
+export const testDatabases = () => TestDatabases.create({ ids: ['SQLITE_3'] });
+
+/**
+ * A test engine installing a chart of src/__fixtures__, with a storefront address
+ * that nothing answers: the suites do not check storefronts.
+ */
+export function testEngineModule(
+  engine: Pick<
+    StoreEngine,
+    'id' | 'title' | 'values' | 'failureGracePeriod'
+  > & {
+    fixtureChart: string;
+  },
+) {
+  const { fixtureChart, ...rest } = engine;
+  return engineModule({
+    ...rest,
+    description: 'For tests',
+    chart: path.join(__dirname, '../__fixtures__', fixtureChart),
+    urls: store => ({
+      storefrontUrl: `http://${store.name}.example.test/`,
+    }),
+  });
+}
 
 /** The stores backend with both built-in engines on their local values, plus `features`. */
 export async function startBackend(options: {
