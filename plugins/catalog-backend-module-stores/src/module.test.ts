@@ -15,29 +15,10 @@ import { http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { catalogModuleStores } from './module';
 import { StoresEntityProvider } from './provider/StoresEntityProvider';
+import { makeStore } from './__testUtils__/stores';
 
 // The test backend serves every plugin on a port of its own choosing.
 const STORES_URL = '*/api/stores/stores';
-
-function makeStore(name: string): Store {
-  return {
-    id: `id-${name}`,
-    name,
-    engine: 'woocommerce',
-    owner: 'group:default/team-a',
-    requestedBy: 'user:default/jane',
-    plan: 'small',
-    cluster: 'local',
-    namespace: `store-${name}`,
-    status: 'ready',
-    storefrontUrl: `http://${name}.stores.example.test`,
-    generation: 1,
-    observedGeneration: 1,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    statusChangedAt: '2025-01-01T00:00:00.000Z',
-  };
-}
 
 /** One events service for every plugin of the test backend, so the test can publish to the catalog. */
 function sharedEvents() {
@@ -58,7 +39,7 @@ describe('catalogModuleStores', () => {
 
   let stores: Store[];
   beforeEach(() => {
-    stores = [makeStore('shop')];
+    stores = [makeStore({ name: 'shop' })];
     server.use(
       http.get(STORES_URL, () =>
         HttpResponse.json({

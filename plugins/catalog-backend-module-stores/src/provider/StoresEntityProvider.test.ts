@@ -10,28 +10,10 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { StoresEntityProvider } from './StoresEntityProvider';
 import { storeToEntity } from './storeToEntity';
+import { makeStore } from '../__testUtils__/stores';
 
 // mockServices.discovery() serves every plugin from this unreachable host.
 const STORES_URL = 'http://localhost:0/api/stores/stores';
-
-function makeStore(name: string): Store {
-  return {
-    id: `id-${name}`,
-    name,
-    engine: 'medusa',
-    owner: 'user:default/jane',
-    requestedBy: 'user:default/jane',
-    plan: 'small',
-    cluster: 'local',
-    namespace: `store-${name}`,
-    status: 'ready',
-    generation: 1,
-    observedGeneration: 1,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    statusChangedAt: '2025-01-01T00:00:00.000Z',
-  };
-}
 
 function deferred() {
   let resolve!: () => void;
@@ -131,7 +113,10 @@ describe('StoresEntityProvider', () => {
   });
 
   it('replaces its entities with every store, page by page', async () => {
-    const pages = [[makeStore('one'), makeStore('two')], [makeStore('three')]];
+    const pages = [
+      [makeStore({ name: 'one' }), makeStore({ name: 'two' })],
+      [makeStore({ name: 'three' })],
+    ];
     const requests = serveStores(pages);
     await connectedProvider();
 
@@ -204,7 +189,7 @@ describe('StoresEntityProvider', () => {
         calls += 1;
         return calls === 1
           ? HttpResponse.json({
-              items: [makeStore('one')],
+              items: [makeStore({ name: 'one' })],
               totalCount: 2,
               nextCursor: 'next',
             })
@@ -225,7 +210,7 @@ describe('StoresEntityProvider', () => {
       http.get(STORES_URL, () => {
         calls += 1;
         return HttpResponse.json({
-          items: [makeStore(`s${calls}`)],
+          items: [makeStore({ name: `s${calls}` })],
           totalCount: 10,
           nextCursor: 'same',
         });
@@ -240,7 +225,7 @@ describe('StoresEntityProvider', () => {
   });
 
   it('logs a failing mutation instead of failing the task', async () => {
-    serveStores([[makeStore('one')]]);
+    serveStores([[makeStore({ name: 'one' })]]);
     connection.applyMutation.mockRejectedValueOnce(new Error('db down'));
     const provider = await connectedProvider();
 
@@ -253,7 +238,7 @@ describe('StoresEntityProvider', () => {
   });
 
   it('does nothing before the catalog connects it', async () => {
-    const requests = serveStores([[makeStore('one')]]);
+    const requests = serveStores([[makeStore({ name: 'one' })]]);
     const provider = new StoresEntityProvider({
       discovery: mockServices.discovery(),
       auth: mockServices.auth(),
@@ -278,7 +263,7 @@ describe('StoresEntityProvider', () => {
           await firstRead.promise;
         }
         return HttpResponse.json({
-          items: [makeStore(`s${calls}`)],
+          items: [makeStore({ name: `s${calls}` })],
           totalCount: 1,
         });
       }),
@@ -298,7 +283,10 @@ describe('StoresEntityProvider', () => {
       type: 'full',
       entities: [
         {
-          entity: storeToEntity(makeStore('s2'), 'StoresEntityProvider'),
+          entity: storeToEntity(
+            makeStore({ name: 's2' }),
+            'StoresEntityProvider',
+          ),
           locationKey: 'StoresEntityProvider',
         },
       ],

@@ -2,32 +2,8 @@ import {
   FieldFormatEntityPolicy,
   componentEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { storeToEntity } from './storeToEntity';
-
-function makeStore(overrides: Partial<Store> = {}): Store {
-  return {
-    id: '6f1c1e0e-0000-4000-8000-000000000001',
-    name: 'shop',
-    engine: 'woocommerce',
-    owner: 'group:default/team-a',
-    requestedBy: 'user:default/jane',
-    plan: 'small',
-    cluster: 'local',
-    namespace: 'store-shop',
-    status: 'ready',
-    storefrontUrl: 'http://shop.stores.example.test',
-    adminUrl: 'http://shop.stores.example.test/wp-admin',
-    chartVersion: '0.1.0',
-    generation: 1,
-    observedGeneration: 1,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:05:00.000Z',
-    statusChangedAt: '2025-01-01T00:05:00.000Z',
-    readyAt: '2025-01-01T00:05:00.000Z',
-    ...overrides,
-  };
-}
+import { makeStore } from '../__testUtils__/stores';
 
 describe('storeToEntity', () => {
   it('maps a ready store to a Component the Kubernetes plugin can find', () => {
