@@ -14,6 +14,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  FinishedGroup,
+  StartedGroup,
+  endAllGroups,
+  endGroup,
+  groupRssBytes,
+  runGroup,
+  startGroup,
+  tailLog,
+} from '@internal/e2e';
 import { freePort, runOk } from '@internal/testbed';
 import {
   K8sObject,
@@ -23,16 +33,6 @@ import {
   render,
 } from './lib/helm';
 import { localContainer, LocalContainer } from './lib/localContainer';
-import {
-  Finished,
-  Started,
-  endAllGroups,
-  endGroup,
-  groupRssBytes,
-  runGroup,
-  startGroup,
-  tailLog,
-} from './lib/processGroup';
 
 const MINUTE = 60_000;
 const repoRoot = path.resolve(chartsDir, '..');
@@ -134,7 +134,7 @@ describeIfServers('medusa-store server, run natively from the chart', () => {
   let pgDir: string | undefined;
   let redisDir: string | undefined;
   let hosts: Record<string, string> = {};
-  let server: Started | undefined;
+  let server: StartedGroup | undefined;
   let serverUrl = '';
   let migrationsEnv: Record<string, string> = {};
 
@@ -145,7 +145,7 @@ describeIfServers('medusa-store server, run natively from the chart', () => {
     name: string,
     argv: string[],
     opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-  ): Promise<Finished> {
+  ): Promise<FinishedGroup> {
     const r = await runGroup(argv[0], argv.slice(1), {
       ...opts,
       logPath: logPath(name),
