@@ -9,9 +9,9 @@ import {
   STORE_NAME_MAX_LENGTH,
   STORE_PLANS,
   StorePlan,
-  validateStoreName,
 } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { assertValidStoreName } from './storeName';
 import { StoresCreateActionInput, StoreActionOutput } from './actionTypes';
 import { examples } from './storesCreate.examples';
 import {
@@ -72,10 +72,7 @@ export function createStoresCreateAction(options: {
       output: storeOutputSchema,
     },
     async handler(ctx) {
-      const problem = validateStoreName(ctx.input.name);
-      if (problem) {
-        throw new InputError(problem);
-      }
+      assertValidStoreName(ctx.input.name);
       const request = toCreateRequest(ctx.input);
       const credentials = await ctx.getInitiatorCredentials();
 

@@ -1,11 +1,10 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import {
   createTemplateAction,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
-import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { assertValidStoreName } from './storeName';
 import { StoresDeleteActionInput, StoreActionOutput } from './actionTypes';
 import {
   describeMinutes,
@@ -65,10 +64,7 @@ export function createStoresDeleteAction(options: {
     },
     async handler(ctx) {
       const { name } = ctx.input;
-      const problem = validateStoreName(name);
-      if (problem) {
-        throw new InputError(problem);
-      }
+      assertValidStoreName(name);
       const credentials = await ctx.getInitiatorCredentials();
 
       if (ctx.isDryRun) {

@@ -1,11 +1,10 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import {
   createTemplateAction,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
-import { validateStoreName } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
+import { assertValidStoreName } from './storeName';
 import { StoresWaitActionInput, StoreActionOutput } from './actionTypes';
 import {
   describeMinutes,
@@ -53,10 +52,7 @@ export function createStoresWaitAction(options: {
     },
     async handler(ctx) {
       const { name } = ctx.input;
-      const problem = validateStoreName(name);
-      if (problem) {
-        throw new InputError(problem);
-      }
+      assertValidStoreName(name);
       const timeoutMinutes =
         ctx.input.timeoutMinutes ?? DEFAULT_WAIT_TIMEOUT_MINUTES;
       const page = storePagePath(name);
