@@ -8,4 +8,5 @@ export * from './types';
 export * from './lifecycle';
 export * from './storeName';
 export * from './permissions';
+export * from './signals';
 export * from './client';
