@@ -197,6 +197,21 @@ launch etcd "$etcd_bin" \
   --initial-cluster="testbed=http://127.0.0.1:$p_etcd_peer" \
   --unsafe-no-fsync --log-level=warn --quota-backend-bytes=2147483648
 
+# Audit log of the stores backend's identity only (the ServiceAccount scripts/testbed-identities
+# makes from the stores-portal chart), at Metadata level: one line per request it makes, so a
+# benchmark can count exactly its API requests (each token's JTI is in the line). Every other
+# client (the controllers, kwok, the admin) is left out, so the log stays small.
+audit_log="$run/audit.log"
+cat >"$run/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users: ["system:serviceaccount:stores-portal:stores-portal"]
+  - level: None
+EOF
+
 launch kube-apiserver "$apiserver_bin" \
   --etcd-servers="http://127.0.0.1:$p_etcd" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$p_api" \
@@ -213,7 +228,9 @@ launch kube-apiserver "$apiserver_bin" \
   --proxy-client-cert-file="$pki/front-proxy-client.crt" \
   --proxy-client-key-file="$pki/front-proxy-client.key" \
   --authorization-mode=Node,RBAC --allow-privileged=true \
-  --endpoint-reconciler-type=none --profiling=false
+  --endpoint-reconciler-type=none --profiling=false \
+  --audit-policy-file="$run/audit-policy.yaml" --audit-log-path="$audit_log" \
+  --audit-log-format=json --audit-log-maxsize=100 --audit-log-maxbackup=1
 
 wait_for "kube-apiserver /readyz on $api_url" 120 kube-apiserver k get --raw /readyz
 
@@ -316,7 +333,7 @@ wait_for "$nodes fake node(s) Ready" 120 kwok \
 for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do alive "$p"; done
 
 # ---- state ---------------------------------------------------------------------------------
-TB_KUBECONFIG="$kubeconfig" TB_API_URL="$api_url" TB_RUN="$run" TB_PIDS="$pids_file" \
+TB_KUBECONFIG="$kubeconfig" TB_API_URL="$api_url" TB_RUN="$run" TB_PIDS="$pids_file" TB_AUDIT="$audit_log" \
   TB_PORTS="$p_etcd $p_etcd_peer $p_api $p_kcm $p_sched $p_kwok" \
   TB_KUBECTL="$kubectl" TB_HELM3="$helm3" TB_HELM4="$helm4" \
   node - "$tb_state" "$tb_env" <<'EOF'
@@ -337,6 +354,7 @@ const s = {
   apiserverUrl: e.TB_API_URL,
   runDir: e.TB_RUN,
   logsDir: path.join(e.TB_RUN, "logs"),
+  auditLog: e.TB_AUDIT,
   startedAt: new Date().toISOString(),
   ports: { etcd, etcdPeer, apiserver, controllerManager, scheduler, kwok },
   pids,

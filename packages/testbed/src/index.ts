@@ -19,12 +19,19 @@ export interface Testbed {
   helm: { v3: string; v4: string };
   /** temp dir of this test bed run; removed by stop */
   runDir: string;
+  /**
+   * The API server's audit log (JSON lines, Metadata level) of the stores backend's
+   * identity only, for counting the requests it makes; absent on a test bed started
+   * before start.sh wrote one.
+   */
+  auditLogPath?: string;
 }
 
 interface State {
   kubeconfig: string;
   apiserverUrl: string;
   runDir: string;
+  auditLog?: string;
   binaries: { kubectl: string; helm3: string; helm4: string };
 }
 
@@ -72,6 +79,7 @@ function toTestbed(s: State): Testbed {
     kubectl: s.binaries.kubectl,
     helm: { v3: s.binaries.helm3, v4: s.binaries.helm4 },
     runDir: s.runDir,
+    auditLogPath: s.auditLog,
   };
 }
 
