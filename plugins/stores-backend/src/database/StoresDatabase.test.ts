@@ -102,6 +102,58 @@ describe.each(databases.eachSupportedId())('StoresDatabase on %s', id => {
     ]);
   });
 
+  it('tells its listeners of every status change and timeline entry, once each, after the write', async () => {
+    const [, db] = await migrated(id);
+    const activity: string[] = [];
+    const changed: string[] = [];
+    db.onActivity(({ store, change, eventType }) =>
+      activity.push(`${store.status} ${change ?? '-'} ${eventType ?? '-'}`),
+    );
+    db.onStoreChanged(store => changed.push(store.status));
+
+    const store = await db.insertStore(newStore('shop'), accepted);
+    await db.claim(store.id, {
+      from: 'requested',
+      to: 'provisioning',
+      owner: 'a',
+      leaseMs: 60_000,
+    });
+    await db.addEvent(store.id, {
+      type: 'namespace-created',
+      message: 'Namespace store-shop created',
+    });
+    // a write that does not match its guard tells no one
+    await db.transition(store.id, { from: 'requested', to: 'provisioning' });
+    // resuming without a timeline entry changes nothing worth telling
+    await db.releaseLease(store.id, 'a');
+    await db.claim(store.id, {
+      from: 'provisioning',
+      to: 'provisioning',
+      owner: 'b',
+      leaseMs: 60_000,
+    });
+    await db.transition(store.id, {
+      from: 'provisioning',
+      to: 'ready',
+      leaseOwner: 'b',
+      event: { type: 'ready', message: 'Store is ready' },
+    });
+    await db.setDegraded(store.id, 'Not available', {
+      type: 'degraded',
+      message: 'pod not ready',
+    });
+
+    expect(activity).toEqual([
+      'requested recorded accepted',
+      'provisioning status -',
+      'provisioning - namespace-created',
+      'ready status ready',
+      'ready degraded degraded',
+    ]);
+    // the events service hears of the store's record, status and degraded state only
+    expect(changed).toEqual(['requested', 'provisioning', 'ready', 'ready']);
+  });
+
   it('keeps names unique among live stores and frees them on deletion', async () => {
     const [, db] = await migrated(id);
     const first = await db.insertStore(newStore('shop'), accepted);

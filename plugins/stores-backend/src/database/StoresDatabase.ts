@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   Store,
   StoreEvent,
+  StoreEventType,
   StoreList,
   StoreStatus,
   STORES_PAGE_SIZE,
@@ -67,6 +68,20 @@ export interface ListStoresOptions {
   filter?: PermissionCriteria<StoreFilter>;
 }
 
+/** A committed write that concerns a store, as {@link StoresDatabase.onActivity} tells it. */
+export interface StoreActivity {
+  /** The store as the write left it. */
+  store: Store;
+  /**
+   * What the write changed besides the timeline: it recorded the store, moved
+   * its status, or set or cleared its degraded reason. None for a timeline entry
+   * alone.
+   */
+  change?: 'recorded' | 'status' | 'degraded';
+  /** The type of the timeline entry the write added, when it added one. */
+  eventType?: StoreEventType;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
@@ -96,17 +111,35 @@ export class StoresDatabase {
   /** For tests that run migrations themselves. */
   static migrationsDirectory = migrationsDir;
 
-  private readonly listeners: Array<(store: Store) => void> = [];
+  private readonly listeners: Array<(activity: StoreActivity) => void> = [];
 
   constructor(private readonly db: Knex) {}
 
-  /** Called after a store is recorded or changes status, once the write is committed. */
-  onStoreChanged(listener: (store: Store) => void): void {
+  /**
+   * Called after every committed write of a store or its timeline: each status
+   * change and each timeline entry passes here, once.
+   */
+  onActivity(listener: (activity: StoreActivity) => void): void {
     this.listeners.push(listener);
   }
 
-  private changed(store: Store | undefined): Store | undefined {
-    if (store) for (const listener of this.listeners) listener(store);
+  /** Called after a store is recorded or changes status, once the write is committed. */
+  onStoreChanged(listener: (store: Store) => void): void {
+    this.onActivity(({ store, change }) => {
+      if (change) listener(store);
+    });
+  }
+
+  private announce(
+    store: Store | undefined,
+    change: StoreActivity['change'],
+    eventType: StoreEventType | undefined,
+  ): Store | undefined {
+    if (store && (change || eventType)) {
+      for (const listener of this.listeners) {
+        listener({ store, change, eventType });
+      }
+    }
     return store;
   }
 
@@ -214,7 +247,11 @@ export class StoresDatabase {
       }
       throw error;
     }
-    return this.changed(await this.getStoreById(store.id))!;
+    return this.announce(
+      await this.getStoreById(store.id),
+      'recorded',
+      event.type,
+    )!;
   }
 
   /**
@@ -257,7 +294,11 @@ export class StoresDatabase {
       event: options.event,
       now,
     });
-    return from === to ? store : this.changed(store);
+    return this.announce(
+      store,
+      from === to ? undefined : 'status',
+      options.event?.type,
+    );
   }
 
   /**
@@ -295,7 +336,11 @@ export class StoresDatabase {
       event: options.event,
       now,
     });
-    return from === to ? store : this.changed(store);
+    return this.announce(
+      store,
+      from === to ? undefined : 'status',
+      options.event?.type,
+    );
   }
 
   /**
@@ -353,7 +398,7 @@ export class StoresDatabase {
       event,
       now,
     });
-    return this.changed(store);
+    return this.announce(store, 'degraded', event.type);
   }
 
   /** Whether the store's lease is free: never taken, released or expired. */
@@ -390,6 +435,13 @@ export class StoresDatabase {
 
   async addEvent(storeId: string, event: NewStoreEvent): Promise<void> {
     await insertEvent(this.db, storeId, event, new Date());
+    if (this.listeners.length === 0) return;
+    // The entry is written; a store that cannot be read now only goes untold.
+    const row = await this.db<StoreRow>('stores')
+      .where({ id: storeId })
+      .first()
+      .catch(() => undefined);
+    this.announce(row && rowToStore(row), undefined, event.type);
   }
 
   async listEvents(storeId: string): Promise<StoreEvent[]> {
