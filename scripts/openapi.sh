@@ -74,6 +74,34 @@ prepare_generator() {
   echo "$cache"
 }
 
+# The generator's templates leave an enum schema's description out of the type they
+# make of it, and API reports refuse an undocumented export: this puts it in.
+describe_enums() {
+  node - "$CLIENT_PACKAGE" "$SERVER_PACKAGE/src/schema/openapi.yaml" "${GENERATED[@]}" <<'EOF'
+const fs = require('node:fs');
+const path = require('node:path');
+const { createRequire } = require('node:module');
+const [clientPackage, document, ...dirs] = process.argv.slice(2);
+// yaml is a dependency of the client package, whose tests read the document too.
+const { parse } = createRequire(path.resolve(clientPackage, 'package.json'))('yaml');
+const { schemas } = parse(fs.readFileSync(document, 'utf8')).components;
+for (const [name, schema] of Object.entries(schemas)) {
+  if (!schema.enum || !schema.description) continue;
+  const summary = schema.description.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
+  for (const dir of dirs) {
+    const file = path.join(dir, 'generated/models', `${name}.model.ts`);
+    const text = fs.readFileSync(file, 'utf8');
+    const bare = `/**\n * @public\n */\nexport type ${name} =`;
+    if (!text.includes(bare)) {
+      console.error(`error: ${file} has no undocumented type ${name} to describe`);
+      process.exit(1);
+    }
+    fs.writeFileSync(file, text.replace(bare, `/**\n * ${summary}\n * @public\n */\nexport type ${name} =`));
+  }
+}
+EOF
+}
+
 generate() {
   local cache log
   cache="$(prepare_generator)"
@@ -102,6 +130,7 @@ generate() {
       return 1
     }
   done
+  describe_enums || return 1
   echo "Generated ${GENERATED[*]} from $SERVER_PACKAGE/src/schema/openapi.yaml"
 }
 

@@ -66,11 +66,7 @@ describe('the store name rule', () => {
 
 describe('the plans', () => {
   const enums: Array<[string, string[]]> = [
-    ['the OpenAPI Store', schemas.Store.properties.plan.enum],
-    [
-      'the OpenAPI CreateStoreRequest',
-      schemas.CreateStoreRequest.properties.plan.enum,
-    ],
+    ['the OpenAPI StorePlan', schemas.StorePlan.enum],
     [
       'the Create store template',
       templateField('plan').oneOf.map((o: { const: string }) => o.const),

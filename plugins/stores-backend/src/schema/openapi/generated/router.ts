@@ -93,14 +93,18 @@ export const spec = {
       },
       ClusterStatus: {
         type: 'object',
+        description:
+          'Whether the stores backend can reach a cluster. `message` says which cluster, what failed and what to do, in the words of the 503 a create gets',
         additionalProperties: false,
         required: ['name', 'reachable', 'checkedAt'],
         properties: {
           name: {
             type: 'string',
+            description: "The cluster's name in `stores.clusters`",
           },
           reachable: {
             type: 'boolean',
+            description: 'Whether its API server answered the last check',
           },
           checkedAt: {
             type: 'string',
@@ -120,6 +124,7 @@ export const spec = {
       },
       StoreStatus: {
         type: 'string',
+        description: 'The lifecycle phase of a store',
         enum: [
           'requested',
           'provisioning',
@@ -129,8 +134,14 @@ export const spec = {
           'deleted',
         ],
       },
+      StorePlan: {
+        type: 'string',
+        description: 'The size of a store; engines map a plan to resources',
+        enum: ['small', 'medium'],
+      },
       Store: {
         type: 'object',
+        description: 'A store as the stores backend reports it',
         additionalProperties: false,
         required: [
           'id',
@@ -156,10 +167,11 @@ export const spec = {
           },
           name: {
             type: 'string',
-            description: 'DNS-1123 label; the namespace is store-<name>',
+            description: 'DNS-1123 label; the namespace is `store-<name>`',
           },
           engine: {
             type: 'string',
+            description: 'Engine id, such as `woocommerce` or `medusa`',
             example: 'woocommerce',
           },
           owner: {
@@ -171,17 +183,29 @@ export const spec = {
             description: 'Entity ref of the user who asked for the store',
           },
           plan: {
-            type: 'string',
-            enum: ['small', 'medium'],
+            allOf: [
+              {
+                $ref: '#/components/schemas/StorePlan',
+              },
+            ],
+            description: 'The size asked for',
           },
           cluster: {
             type: 'string',
+            description: 'Name of the Kubernetes cluster the store runs in',
           },
           namespace: {
             type: 'string',
+            description:
+              'Kubernetes namespace the store runs in, `store-<name>`',
           },
           status: {
-            $ref: '#/components/schemas/StoreStatus',
+            allOf: [
+              {
+                $ref: '#/components/schemas/StoreStatus',
+              },
+            ],
+            description: 'Where the store is in its lifecycle',
           },
           statusReason: {
             type: 'string',
@@ -190,16 +214,21 @@ export const spec = {
           },
           storefrontUrl: {
             type: 'string',
+            description: 'Address of the shop, once the store has been ready',
           },
           adminUrl: {
             type: 'string',
+            description: "Address of the shop's admin, when the engine has one",
           },
           chartVersion: {
             type: 'string',
+            description:
+              "Version of the engine's chart that was installed last",
           },
           generation: {
             type: 'integer',
-            description: 'Incremented whenever the desired state changes',
+            description:
+              'Incremented whenever the desired state changes (create, retry, delete)',
           },
           observedGeneration: {
             type: 'integer',
@@ -207,11 +236,11 @@ export const spec = {
           },
           createdAt: {
             type: 'string',
-            description: 'ISO 8601 date and time',
+            description: 'When the store was asked for; ISO 8601',
           },
           updatedAt: {
             type: 'string',
-            description: 'ISO 8601 date and time',
+            description: 'When the record last changed; ISO 8601',
           },
           statusChangedAt: {
             type: 'string',
@@ -219,16 +248,16 @@ export const spec = {
           },
           readyAt: {
             type: 'string',
-            description: 'ISO 8601 date and time',
+            description: 'When the store last became ready; ISO 8601',
           },
           deletedAt: {
             type: 'string',
-            description: 'ISO 8601 date and time',
+            description: 'When the store was deleted; ISO 8601',
           },
           degradedReason: {
             type: 'string',
             description:
-              "Set while a ready store's workloads are not all available: what is wrong, in the cluster's words",
+              "Set while a ready store's workloads are not all available: what is wrong, in the cluster's words. Cleared when they recover or the store leaves `ready`",
           },
           degradedSince: {
             type: 'string',
@@ -237,118 +266,154 @@ export const spec = {
           },
         },
       },
+      StoreEventType: {
+        type: 'string',
+        description: "The steps and happenings a store's timeline is made of",
+        enum: [
+          'accepted',
+          'namespace-created',
+          'release-recovered',
+          'release-installed',
+          'workloads-ready',
+          'storefront-answered',
+          'workload-problem',
+          'ready',
+          'degraded',
+          'recovered',
+          'failed',
+          'retry',
+          'resumed',
+          'interrupted',
+          'drift',
+          'deletion-requested',
+          'release-uninstalled',
+          'namespace-deleted',
+          'forgotten',
+          'deleted',
+        ],
+      },
       StoreEvent: {
         type: 'object',
+        description: "One entry of a store's timeline",
         additionalProperties: false,
         required: ['id', 'storeId', 'type', 'message', 'createdAt'],
         properties: {
           id: {
             type: 'integer',
+            description: 'Unique, and increasing with each event',
           },
           storeId: {
             type: 'string',
+            description:
+              'The `id` of the store (not its name, which can be reused)',
           },
           type: {
-            type: 'string',
-            enum: [
-              'accepted',
-              'namespace-created',
-              'release-recovered',
-              'release-installed',
-              'workloads-ready',
-              'storefront-answered',
-              'workload-problem',
-              'ready',
-              'degraded',
-              'recovered',
-              'failed',
-              'retry',
-              'resumed',
-              'interrupted',
-              'drift',
-              'deletion-requested',
-              'release-uninstalled',
-              'namespace-deleted',
-              'forgotten',
-              'deleted',
+            allOf: [
+              {
+                $ref: '#/components/schemas/StoreEventType',
+              },
             ],
+            description: 'The step or happening this event records',
           },
           message: {
             type: 'string',
+            description: 'What happened, for people',
           },
           durationMs: {
             type: 'integer',
-            description: 'How long the step took',
+            description: 'How long the step took, when it is a step',
           },
           detail: {
             type: 'string',
-            description: 'Extra detail, such as helm output on failure',
+            description: "Extra detail, such as helm's output on failure",
           },
           createdAt: {
             type: 'string',
-            description: 'ISO 8601 date and time',
+            description: 'When it happened; ISO 8601',
           },
         },
       },
       StoreList: {
         type: 'object',
+        description: 'A page of stores',
         additionalProperties: false,
         required: ['items', 'totalCount'],
         properties: {
           items: {
             type: 'array',
+            description: 'The stores of this page',
             items: {
               $ref: '#/components/schemas/Store',
             },
           },
           totalCount: {
             type: 'integer',
+            description: 'How many stores match, over all pages',
           },
           nextCursor: {
             type: 'string',
             description:
-              'Pass as cursor to get the next page; absent on the last page',
+              'Pass as `cursor` to get the next page; absent on the last page',
           },
         },
       },
       StoreEngineInfo: {
         type: 'object',
+        description:
+          'An engine the backend can provision, as `GET /engines` lists it',
         additionalProperties: false,
         required: ['id', 'title', 'description'],
         properties: {
           id: {
             type: 'string',
+            description:
+              'Stable id, stored on each store, such as `woocommerce`',
           },
           title: {
             type: 'string',
+            description: 'Shown to users, such as `WooCommerce`',
           },
           description: {
             type: 'string',
+            description: 'One line shown to users choosing an engine',
+          },
+        },
+      },
+      StoreResource: {
+        type: 'object',
+        description: 'A Kubernetes object of a store',
+        required: ['kind', 'name'],
+        properties: {
+          kind: {
+            type: 'string',
+            description: 'Its kind, such as `Deployment`',
+          },
+          name: {
+            type: 'string',
+            description: 'Its name',
           },
         },
       },
       CreateStoreDryRunResult: {
         type: 'object',
+        description:
+          'What a dry run of a create answers: the store the backend would create and the Kubernetes objects its chart renders; nothing is created',
         additionalProperties: false,
         required: ['store', 'resources', 'message'],
         properties: {
           store: {
-            $ref: '#/components/schemas/Store',
+            allOf: [
+              {
+                $ref: '#/components/schemas/Store',
+              },
+            ],
+            description: 'The store as it would be created; its `id` is empty',
           },
           resources: {
             type: 'array',
             description: "The objects the engine's chart renders for the store",
             items: {
-              type: 'object',
-              required: ['kind', 'name'],
-              properties: {
-                kind: {
-                  type: 'string',
-                },
-                name: {
-                  type: 'string',
-                },
-              },
+              $ref: '#/components/schemas/StoreResource',
             },
           },
           message: {
@@ -359,17 +424,20 @@ export const spec = {
       },
       CreateStoreRequest: {
         type: 'object',
+        description: 'A request for a store, the body of `POST /stores`',
         additionalProperties: false,
         required: ['name', 'engine'],
         properties: {
           name: {
             type: 'string',
+            description:
+              "The store's name; its form is what `validateStoreName` of stores-common accepts",
             pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
             maxLength: 30,
           },
           engine: {
             type: 'string',
-            description: 'An engine id from GET /engines',
+            description: 'An engine id from `GET /engines`',
           },
           owner: {
             type: 'string',
@@ -378,18 +446,25 @@ export const spec = {
               'Entity ref of the owning user or group (kind default `group`, namespace\ndefault `default`); default the caller. Must be the caller or one of their\ngroups (their ownership entity refs), unless the caller has\n`stores.store.create.any-owner` (admins); otherwise 403.\n',
           },
           plan: {
-            type: 'string',
-            enum: ['small', 'medium'],
+            allOf: [
+              {
+                $ref: '#/components/schemas/StorePlan',
+              },
+            ],
+            description: 'The size asked for; default `small`',
             default: 'small',
           },
           cluster: {
             type: 'string',
-            description: 'Cluster name; default the first configured',
+            description:
+              "One of the backend's `stores.clusters`; default the first",
           },
         },
       },
       StoreCredentials: {
         type: 'object',
+        description:
+          "The login of a store's admin, read from the cluster on demand. Only the store's owners may read it; keep it in memory only: no cache, no storage, no logs",
         additionalProperties: false,
         required: ['username', 'password'],
         properties: {
@@ -403,7 +478,7 @@ export const spec = {
           },
           adminUrl: {
             type: 'string',
-            description: "The shop's admin page",
+            description: 'Where to log in, when the backend knows it',
           },
         },
       },

@@ -5,6 +5,7 @@
 // ******************************************************************
 
 /**
+ * The login of a store\'s admin, read from the cluster on demand. Only the store\'s owners may read it; keep it in memory only: no cache, no storage, no logs
  * @public
  */
 export interface StoreCredentials {
@@ -17,7 +18,7 @@ export interface StoreCredentials {
    */
   password: string;
   /**
-   * The shop\'s admin page
+   * Where to log in, when the backend knows it
    */
   adminUrl?: string;
 }

@@ -6,13 +6,20 @@
 import { Store } from '../models/Store.model';
 
 /**
+ * A page of stores
  * @public
  */
 export interface StoreList {
+  /**
+   * The stores of this page
+   */
   items: Array<Store>;
+  /**
+   * How many stores match, over all pages
+   */
   totalCount: number;
   /**
-   * Pass as cursor to get the next page; absent on the last page
+   * Pass as `cursor` to get the next page; absent on the last page
    */
   nextCursor?: string;
 }

@@ -5,10 +5,17 @@
 // ******************************************************************
 
 /**
+ * Whether the stores backend can reach a cluster. `message` says which cluster, what failed and what to do, in the words of the 503 a create gets
  * @public
  */
 export interface ClusterStatus {
+  /**
+   * The cluster\'s name in `stores.clusters`
+   */
   name: string;
+  /**
+   * Whether its API server answered the last check
+   */
   reachable: boolean;
   /**
    * When the API server was last asked; ISO 8601

@@ -5,10 +5,20 @@
 // ******************************************************************
 
 /**
+ * An engine the backend can provision, as `GET /engines` lists it
  * @public
  */
 export interface StoreEngineInfo {
+  /**
+   * Stable id, stored on each store, such as `woocommerce`
+   */
   id: string;
+  /**
+   * Shown to users, such as `WooCommerce`
+   */
   title: string;
+  /**
+   * One line shown to users choosing an engine
+   */
   description: string;
 }

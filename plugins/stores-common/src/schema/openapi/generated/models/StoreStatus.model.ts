@@ -5,6 +5,7 @@
 // ******************************************************************
 
 /**
+ * The lifecycle phase of a store
  * @public
  */
 export type StoreStatus =

@@ -5,9 +5,7 @@
 // ******************************************************************
 
 /**
+ * The size of a store; engines map a plan to resources
  * @public
  */
-export interface CreateStoreDryRunResultResourcesInner {
-  kind: string;
-  name: string;
-}
+export type StorePlan = 'small' | 'medium';
