@@ -1,6 +1,7 @@
 import { DefaultApiClient, TypedResponse } from '../schema/openapi/generated';
 import {
   ClusterStatus,
+  CreateStoreDryRunResult,
   CreateStoreRequest,
   Store,
   StoreAdminCredentials,
@@ -66,21 +67,6 @@ export interface CreateStoreResult {
    * with the store it created then.
    */
   created: boolean;
-}
-
-/**
- * What a dry run of a create answers: the store the backend would create and
- * the Kubernetes objects its chart renders; nothing is created.
- *
- * @public
- */
-export interface CreateStoreDryRunResult {
-  /** The store as it would be created; its `id` is empty. */
-  store: Store;
-  /** The objects `helm template` rendered for the store. */
-  resources: Array<{ kind: string; name: string }>;
-  /** A summary a person can read. */
-  message: string;
 }
 
 /** A fetch that rejected: the backend gave no answer at all. */

@@ -4,5 +4,4 @@ export type {
   ListStoresOptions,
   CreateStoreOptions,
   CreateStoreResult,
-  CreateStoreDryRunResult,
 } from './StoresClient';
