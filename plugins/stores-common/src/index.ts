@@ -9,4 +9,5 @@ export * from './lifecycle';
 export * from './storeName';
 export * from './permissions';
 export * from './signals';
+export * from './storePage';
 export * from './client';

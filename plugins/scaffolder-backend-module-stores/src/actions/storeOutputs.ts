@@ -3,17 +3,13 @@ import {
   Store,
   StoreStatus,
   storeNamespace,
+  storePagePath,
 } from '@stores-for-backstage/plugin-stores-common';
 import type { z as zod } from 'zod/v3';
 
 /** The catalog entity the stores catalog module makes for a store. */
 export function storeEntityRef(name: string): string {
   return `component:default/${name}`;
-}
-
-/** The store's page in the portal, where its timeline and retry button are. */
-export function storePagePath(name: string): string {
-  return `/stores/${name}`;
 }
 
 /**

@@ -9,17 +9,13 @@ import {
   STORE_NAME_MAX_LENGTH,
   STORE_PLANS,
   StorePlan,
+  storePagePath,
 } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
 import { assertValidStoreName } from './storeName';
 import { StoresCreateActionInput, StoreActionOutput } from './actionTypes';
 import { examples } from './storesCreate.examples';
-import {
-  outputStore,
-  storeOutputSchema,
-  storePagePath,
-  summarizeStore,
-} from './storeOutputs';
+import { outputStore, storeOutputSchema, summarizeStore } from './storeOutputs';
 
 /**
  * Creates the `stores:create` action: asks the stores backend for a new store

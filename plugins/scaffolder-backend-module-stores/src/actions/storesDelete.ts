@@ -3,6 +3,7 @@ import {
   createTemplateAction,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import { storePagePath } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
 import { assertValidStoreName } from './storeName';
 import { StoresDeleteActionInput, StoreActionOutput } from './actionTypes';
@@ -14,12 +15,7 @@ import {
   waitInputFields,
 } from './followStore';
 import { examples } from './storesDelete.examples';
-import {
-  outputStore,
-  storeOutputSchema,
-  storePagePath,
-  summarizeStore,
-} from './storeOutputs';
+import { outputStore, storeOutputSchema, summarizeStore } from './storeOutputs';
 
 export const DEFAULT_DELETE_TIMEOUT_MINUTES = 10;
 

@@ -3,6 +3,7 @@ import {
   createTemplateAction,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import { storePagePath } from '@stores-for-backstage/plugin-stores-common';
 import { createStoresApiAccess } from '../storesApi';
 import { assertValidStoreName } from './storeName';
 import { StoresWaitActionInput, StoreActionOutput } from './actionTypes';
@@ -14,7 +15,7 @@ import {
   waitInputFields,
 } from './followStore';
 import { examples } from './storesWait.examples';
-import { outputStore, storeOutputSchema, storePagePath } from './storeOutputs';
+import { outputStore, storeOutputSchema } from './storeOutputs';
 
 /** The backend fails a store that is not up after 20 minutes by default. */
 export const DEFAULT_WAIT_TIMEOUT_MINUTES = 20;
