@@ -652,7 +652,8 @@ describe('stores-portal ServiceAccounts', () => {
       );
       expect(binding.code).not.toBe(0);
       expect(binding.stderr).toMatch(/stores backend may only/);
-      // outside a store namespace it holds nothing but namespaces and that one binding
+      // outside a store namespace it holds nothing but namespaces, that one binding and
+      // the list and watch of the store objects it follows
       for (const [verb, resource, ns] of [
         ['get', 'secrets', 'default'],
         ['list', 'secrets', 'store-anything'],
@@ -661,7 +662,10 @@ describe('stores-portal ServiceAccounts', () => {
         ['create', 'clusterrolebindings', 'default'],
         ['delete', 'nodes', 'default'],
         ['create', 'pods/exec', 'store-anything'],
-        ['list', 'pods', 'kube-system'],
+        ['get', 'pods', 'kube-system'],
+        ['list', 'configmaps', 'kube-system'],
+        ['list', 'events', 'kube-system'],
+        ['delete', 'pods', 'kube-system'],
       ]) {
         const r = await run(tb.kubectl, [
           '--kubeconfig',
@@ -679,6 +683,30 @@ describe('stores-portal ServiceAccounts', () => {
           ns,
           answer: 'no',
         });
+      }
+      for (const resource of [
+        'pods',
+        'persistentvolumeclaims',
+        'deployments.apps',
+        'statefulsets.apps',
+        'jobs.batch',
+      ]) {
+        for (const verb of ['list', 'watch']) {
+          const r = await run(tb.kubectl, [
+            '--kubeconfig',
+            saKubeconfig,
+            'auth',
+            'can-i',
+            verb,
+            resource,
+            '--all-namespaces',
+          ]);
+          expect({ verb, resource, answer: r.stdout.trim() }).toEqual({
+            verb,
+            resource,
+            answer: 'yes',
+          });
+        }
       }
     },
     5 * 60_000,

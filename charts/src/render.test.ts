@@ -537,6 +537,34 @@ describe.each(helms.map(h => [h.label, h] as const))('%s', (_label, helm) => {
       expect(bound).not.toContain(role('-store-namespace')!.metadata.name);
     });
 
+    it('lets the stores backend list and watch the store objects it follows in all namespaces, and read nothing else', () => {
+      const r = role('-store-watch')!;
+      expect(r).toBeDefined();
+      for (const rule of r.rules) expect(rule.verbs).toEqual(['list', 'watch']);
+      const watched = r.rules.flatMap((x: K8sObject) =>
+        x.resources.map((res: string) => `${x.apiGroups[0]}/${res}`),
+      );
+      expect(watched.sort()).toEqual(
+        [
+          '/pods',
+          '/persistentvolumeclaims',
+          'apps/deployments',
+          'apps/statefulsets',
+          'batch/jobs',
+        ].sort(),
+      );
+      const binding = objects.find(
+        o =>
+          o.kind === 'ClusterRoleBinding' && o.roleRef.name === r.metadata.name,
+      )!;
+      expect(binding.subjects).toEqual([
+        expect.objectContaining({
+          kind: 'ServiceAccount',
+          name: 'stores-portal',
+        }),
+      ]);
+    });
+
     it('lets the stores backend manage what the engine charts create inside a store namespace', () => {
       const r = role('-store-namespace')!;
       expect(r).toBeDefined();
