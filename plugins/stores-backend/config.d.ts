@@ -167,3 +167,17 @@ export interface Config {
     reservedNames?: string[];
   };
 }
+
+    /**
+     * Live pages through Backstage signals: each change of a store (its status and each
+     * timeline entry) is signalled to its owner (a group: its members) and requester, whose
+     * open stores pages then refresh at once; without the signals plugin they poll.
+     */
+    signals?: {
+      /**
+       * More entity refs signalled of every store's changes, such as the platform team's
+       * group, so that admins' open pages refresh too: `group:default/platform-team`.
+       * They must match the signed-in users' ownership refs exactly. Default none.
+       */
+      alsoTo?: string[];
+    };

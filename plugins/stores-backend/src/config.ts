@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 
@@ -47,6 +48,8 @@ export interface StoresSettings {
   };
   /** Names no store may take, as they would pass for the organisation's own hosts. */
   reservedNames: string[];
+  /** Entity refs told of every store's changes, besides its owner and requester. */
+  signals: { alsoTo: string[] };
 }
 
 /** The default of `stores.reservedNames`: host names people take for infrastructure. */
@@ -212,5 +215,20 @@ export function readStoresSettings(root: Config): StoresSettings {
     reservedNames: (
       config?.getOptionalStringArray('reservedNames') ?? DEFAULT_RESERVED_NAMES
     ).map(n => n.toLocaleLowerCase('en-US')),
+    signals: {
+      alsoTo: (config?.getOptionalStringArray('signals.alsoTo') ?? []).map(
+        ref => {
+          try {
+            return stringifyEntityRef(parseEntityRef(ref));
+          } catch (error) {
+            throw new Error(
+              `stores.signals.alsoTo: '${ref}' is not an entity ref like group:default/platform-team: ${
+                (error as Error).message
+              }`,
+            );
+          }
+        },
+      ),
+    },
   };
 }

@@ -4,6 +4,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   STORE_CHANGED_TOPIC,
   storesPermissions,
@@ -26,6 +28,8 @@ import { StoreProvisioner } from './provisioning/StoreProvisioner';
 import { StoreReconciler } from './reconciler/StoreReconciler';
 import { createRouter } from './router';
 import { withDatabaseUnavailableAs503 } from './service/databaseUnavailable';
+import { StoreNotifications } from './service/storeNotifications';
+import { StoreSignals } from './service/storeSignals';
 import { StoresService } from './service/StoresService';
 
 /**
@@ -57,6 +61,10 @@ export const storesPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         metrics: metricsServiceRef,
         events: eventsServiceRef,
+        // Both have default factories: without the signals or notifications
+        // backend installed, signals reach no one and notifications fail, logged.
+        signals: signalsServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const { config, logger, scheduler, lifecycle } = deps;
@@ -74,6 +82,20 @@ export const storesPlugin = createBackendPlugin({
             .catch(error =>
               logger.warn(`Could not publish a store change: ${error}`),
             );
+        });
+        // Open pages refresh on signals; owners hear when a store is ready or failed.
+        const storeSignals = new StoreSignals({
+          signals: deps.signals,
+          alsoTo: settings.signals.alsoTo,
+          logger,
+        });
+        const storeNotifications = new StoreNotifications({
+          notifications: deps.notifications,
+          logger,
+        });
+        database.onActivity(activity => {
+          storeSignals.publish(activity);
+          storeNotifications.notify(activity);
         });
         const engineRegistry = new EngineRegistry(engines, settings.engines);
         const clusters = await ClusterRegistry.create(settings);
