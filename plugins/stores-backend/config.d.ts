@@ -99,7 +99,12 @@ export interface Config {
        * Default 20 minutes.
        */
       timeout?: HumanDuration | string;
-      /** How many stores are provisioned or deleted at once per backend replica. Default 4. */
+      /**
+       * How many stores are provisioned or deleted at once per backend replica. Default 20:
+       * a worker mostly waits, on helm and on the cluster's watches, so twenty stores asked
+       * for together do not queue. Each worker runs one helm process at a time (on the order
+       * of 100 MB while it installs); lower it on a replica with little memory.
+       */
       concurrency?: number;
       /**
        * Require the storefront URL to answer HTTP before a store is ready. Turn off where

@@ -160,7 +160,7 @@ export function readStoresSettings(root: Config): StoresSettings {
   }
 
   const concurrency =
-    config?.getOptionalNumber('provisioning.concurrency') ?? 4;
+    config?.getOptionalNumber('provisioning.concurrency') ?? 20;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(
       'stores.provisioning.concurrency must be a positive integer',
