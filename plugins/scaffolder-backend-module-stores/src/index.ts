@@ -9,6 +9,7 @@ export { scaffolderModuleStores as default } from './module';
 export { createStoresCreateAction } from './actions/storesCreate';
 export { createStoresWaitAction } from './actions/storesWait';
 export { createStoresDeleteAction } from './actions/storesDelete';
+export type { StoreChangeSource } from './storeChanges';
 export type {
   StoreActionOutput,
   StoresCreateActionInput,

@@ -9,6 +9,7 @@ import {
   StoreEventType,
 } from '@stores-for-backstage/plugin-stores-common';
 import type { z as zod } from 'zod/v3';
+import { StoreChangeSource } from '../storeChanges';
 import { StoresApiAccess } from '../storesApi';
 
 /** How often an action that waits asks the stores backend, unless told. */
@@ -50,16 +51,8 @@ export type FollowStoreResult =
   /** The task was cancelled; the store itself is not affected. */
   | { outcome: 'cancelled'; store?: Store };
 
-/**
- * Polls a store and writes each new event of its timeline to the task log
- * once, until `isDone` says the store reached the status the caller waits for,
- * or the time is up.
- *
- * Errors worth retrying (rate limits, 5xx, the backend not answering) are
- * logged and polling goes on; any other error (not allowed, not found) ends
- * the wait at once.
- */
-export async function followStore(options: {
+/** What to follow, for how long, and how. */
+export interface FollowStoreOptions {
   stores: StoresApiAccess;
   credentials: BackstageCredentials;
   name: string;
@@ -76,7 +69,74 @@ export async function followStore(options: {
   logFrom?: StoreEventType;
   /** Treat 404 as the end of the wait rather than an error. */
   goneIsDone?: boolean;
-}): Promise<FollowStoreResult> {
+  /** Changes of stores as the stores backend announces them. */
+  changes?: StoreChangeSource;
+}
+
+/**
+ * A pause between polls that a change of the store ends early. A change that
+ * came while no pause ran (during a poll) ends the next pause at once, as that
+ * poll may have read the store just before it.
+ */
+class Alarm {
+  private rung = false;
+  private wake?: () => void;
+
+  ring(): void {
+    this.rung = true;
+    this.wake?.();
+  }
+
+  /** Waits `ms` or until a change; resolves true when the signal aborted the wait. */
+  async sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await new Promise<boolean>(resolve => {
+        this.wake = () => resolve(false);
+        onAbort = () => resolve(true);
+        timer = setTimeout(() => resolve(false), this.rung ? 0 : ms);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      this.wake = undefined;
+      this.rung = false;
+    }
+  }
+}
+
+/**
+ * Polls a store and writes each new event of its timeline to the task log
+ * once, until `isDone` says the store reached the status the caller waits for,
+ * or the time is up. With `changes`, a change of the store ends the pause
+ * between two polls at once.
+ *
+ * Errors worth retrying (rate limits, 5xx, the backend not answering) are
+ * logged and polling goes on; any other error (not allowed, not found) ends
+ * the wait at once.
+ */
+export async function followStore(
+  options: FollowStoreOptions,
+): Promise<FollowStoreResult> {
+  const alarm = new Alarm();
+  const stopListening = options.changes?.listen(options.name, () =>
+    alarm.ring(),
+  );
+  try {
+    return await poll(options, alarm);
+  } finally {
+    stopListening?.();
+  }
+}
+
+/** The polls of {@link followStore}, with the pause between them. */
+async function poll(
+  options: FollowStoreOptions,
+  alarm: Alarm,
+): Promise<FollowStoreResult> {
   const { stores, credentials, name, logger } = options;
   const deadline = Date.now() + options.timeoutMinutes * 60_000;
   const pollIntervalMs =
@@ -125,7 +185,7 @@ export async function followStore(options: {
     if (remaining <= 0) {
       return { outcome: 'timeout', store, error: failure };
     }
-    const cancelled = await sleep(
+    const cancelled = await alarm.sleep(
       Math.min(pollIntervalMs, remaining),
       options.signal,
     );
@@ -192,24 +252,4 @@ function logEvent(logger: LoggerService, event: StoreEvent) {
   } else {
     logger.info(line);
   }
-}
-
-/** Waits; resolves true when the signal aborted the wait. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise(resolve => {
-    if (signal?.aborted) {
-      resolve(true);
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,6 +4,7 @@ import {
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
 import { storePagePath } from '@stores-for-backstage/plugin-stores-common';
+import { StoreChangeSource } from '../storeChanges';
 import { createStoresApiAccess } from '../storesApi';
 import { assertValidStoreName } from './storeName';
 import { StoresDeleteActionInput, StoreActionOutput } from './actionTypes';
@@ -29,6 +30,8 @@ export const DEFAULT_DELETE_TIMEOUT_MINUTES = 10;
 export function createStoresDeleteAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
+  /** Ends a wait's pause when the store changes; without it, the wait polls only. */
+  changes?: StoreChangeSource;
 }): TemplateAction<StoresDeleteActionInput, StoreActionOutput, 'v2'> {
   const stores = createStoresApiAccess(options);
 
@@ -115,6 +118,7 @@ export function createStoresDeleteAction(options: {
         timeoutMinutes,
         pollIntervalSeconds: ctx.input.pollIntervalSeconds,
         signal: ctx.signal,
+        changes: options.changes,
       });
 
       if (

@@ -12,6 +12,7 @@ import {
   mockStoresServices,
   storeTimeline,
 } from '../__testUtils__/storesBackend';
+import { StoreChanges } from '../storeChanges';
 import { createStoresWaitAction } from './storesWait';
 
 describe('stores:wait', () => {
@@ -276,6 +277,35 @@ describe('stores:wait', () => {
     );
   });
 
+  it('polls at once when the stores backend announces a change of the store', async () => {
+    const changes = new StoreChanges();
+    const following = createStoresWaitAction({
+      ...mockStoresServices(),
+      changes,
+    });
+    const timeline = storeTimeline('my-shop', [
+      { store: makeStore({ status: 'provisioning' }), events: [accepted] },
+      { store: readyStore, events: [accepted, ready] },
+    ]);
+    server.use(...timeline.handlers);
+    // A poll interval the test would time out on: only the change ends the pause.
+    const { ctx } = createContext({
+      name: 'my-shop',
+      pollIntervalSeconds: 600,
+    });
+
+    const started = Date.now();
+    const waiting = following.handler(ctx);
+    await waitFor(() => timeline.polls.count === 1);
+    changes.changed('another-shop');
+    changes.changed('my-shop');
+    await waiting;
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(timeline.polls.count).toBe(2);
+    expect(ctx.output).toHaveBeenCalledWith('status', 'ready');
+  });
+
   it('does nothing in a dry run', async () => {
     // No handlers: any request would fail the test.
     const { ctx, logger } = createContext(
@@ -314,3 +344,7 @@ describe('stores:wait', () => {
     });
   });
 });
+
+async function waitFor(condition: () => boolean) {
+  while (!condition()) await new Promise(r => setTimeout(r, 5));
+}

@@ -4,6 +4,7 @@ import {
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
 import { storePagePath } from '@stores-for-backstage/plugin-stores-common';
+import { StoreChangeSource } from '../storeChanges';
 import { createStoresApiAccess } from '../storesApi';
 import { assertValidStoreName } from './storeName';
 import { StoresWaitActionInput, StoreActionOutput } from './actionTypes';
@@ -29,6 +30,8 @@ export const DEFAULT_WAIT_TIMEOUT_MINUTES = 20;
 export function createStoresWaitAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
+  /** Ends a wait's pause when the store changes; without it, the wait polls only. */
+  changes?: StoreChangeSource;
 }): TemplateAction<StoresWaitActionInput, StoreActionOutput, 'v2'> {
   const stores = createStoresApiAccess(options);
 
@@ -81,6 +84,7 @@ export function createStoresWaitAction(options: {
         timeoutMinutes,
         pollIntervalSeconds: ctx.input.pollIntervalSeconds,
         signal: ctx.signal,
+        changes: options.changes,
       });
 
       if (result.outcome === 'done' && result.store.status === 'ready') {
