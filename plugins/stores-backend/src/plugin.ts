@@ -98,7 +98,7 @@ export const storesPlugin = createBackendPlugin({
           storeNotifications.notify(activity);
         });
         const engineRegistry = new EngineRegistry(engines, settings.engines);
-        const clusters = await ClusterRegistry.create(settings);
+        const clusters = await ClusterRegistry.create(settings, { logger });
         const clusterHealth = new ClusterHealth(clusters, { logger });
         const helm = new Helm(settings.helm);
         const metrics = createStoresMetrics(deps.metrics, () =>

@@ -37,7 +37,10 @@ export interface StoreEngine {
   description: string;
   /**
    * The chart: a directory, a packaged chart or a repository reference. The
-   * `stores.engines.<id>.chart` config key overrides it.
+   * `stores.engines.<id>.chart` config key overrides it. It must label every
+   * object, pod template and volume claim template
+   * `stores.backstage.io/store: <store name>`: the stores backend follows a
+   * store's objects by that label.
    */
   chart?: string;
   /** The values of the chart for a store, passed to helm in a values file. */

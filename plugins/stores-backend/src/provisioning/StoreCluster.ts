@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import {
   ApiException,
@@ -7,6 +8,7 @@ import {
   BatchV1Api,
   Configuration,
   CoreV1Api,
+  CoreV1Event,
   createConfiguration,
   KubeConfig,
   RbacAuthorizationV1Api,
@@ -14,19 +16,25 @@ import {
   ServerConfiguration,
   V1Namespace,
   VersionApi,
+  Watch,
 } from '@kubernetes/client-node';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ClusterSettings } from '../config';
-import { diagnoseWorkloads, WorkloadProblem } from './workloadProblems';
+import { ClusterWatch } from './ClusterWatch';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  ObservedNamespace,
+  STORE_ID_LABEL,
+  toObserved,
+} from './storeNamespaces';
+import { RELEASE_LABEL, ReleaseWorkloads } from './workloadStatus';
 
-/** Label on every namespace the stores backend manages. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'backstage-stores';
-/** Label tying a namespace to one store record, so a reused name is not mistaken for it. */
-export const STORE_ID_LABEL = 'stores.backstage.io/store-id';
+// the labels a store namespace carries, also where callers have found them so far
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, STORE_ID_LABEL };
 const OWNER_ANNOTATION = 'stores.backstage.io/owner';
 /**
  * Pod Security Admission holds every pod of a store to the `restricted` profile. The
@@ -41,21 +49,6 @@ export const POD_SECURITY_LABELS: Record<string, string> = {
 };
 /** The RoleBinding that gives the backend its rights inside a store namespace. */
 export const STORE_ROLE_BINDING = 'stores-backend';
-
-/** A namespace of a store as one list call sees it. */
-export interface ObservedNamespace {
-  name: string;
-  storeId?: string;
-  terminating: boolean;
-}
-
-/** How far a release's workloads are. */
-export interface WorkloadStatus {
-  ready: boolean;
-  total: number;
-  /** Workloads not yet available, e.g. `statefulset/shop-mysql 0/1`. */
-  pending: string[];
-}
 
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof ApiException && error.code === code;
@@ -89,8 +82,8 @@ function loadKubeConfig(settings: ClusterSettings): KubeConfig {
 }
 
 /**
- * How long one request to the API server may take. Every call the backend makes is a
- * short read or write (no watches here), so a call still open after this is hung: an
+ * How long one request to the API server may take. Every call but a watch is a short
+ * read or write (the watches are ClusterWatch's), so a call still open after this is hung: an
  * API server that stopped answering, a dead connection. Without a bound, a hung call
  * would hold its store (and a worker slot) past every timeout.
  */
@@ -122,26 +115,38 @@ function makeClient<T>(
 }
 
 /**
- * One Kubernetes cluster stores run in: namespaces and workload readiness through
- * the API, and a kubeconfig file for helm.
+ * One Kubernetes cluster stores run in: its stores' namespaces and objects through the
+ * API, its watches (`watch`), and a kubeconfig file for helm.
  */
 export class StoreCluster {
   static async create(
     settings: ClusterSettings,
-    options: { requestTimeoutMs?: number } = {},
+    options: { requestTimeoutMs?: number; logger?: LoggerService } = {},
   ): Promise<StoreCluster> {
     const kc = loadKubeConfig(settings);
     const timeoutMs = options.requestTimeoutMs ?? KUBERNETES_REQUEST_TIMEOUT_MS;
     // In a pod, helm finds the ServiceAccount by itself; client-node's in-cluster
     // user (a token file "auth provider") means nothing to helm in a kubeconfig.
     if (kc.getCurrentUser()?.authProvider?.name === 'tokenFile') {
-      return new StoreCluster(settings, kc, undefined, timeoutMs);
+      return new StoreCluster(
+        settings,
+        kc,
+        undefined,
+        timeoutMs,
+        options.logger,
+      );
     }
     // Elsewhere helm reads the same credentials from a private file.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stores-kubeconfig-'));
     const kubeconfigPath = path.join(dir, 'config');
     await fs.writeFile(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
-    return new StoreCluster(settings, kc, kubeconfigPath, timeoutMs);
+    return new StoreCluster(
+      settings,
+      kc,
+      kubeconfigPath,
+      timeoutMs,
+      options.logger,
+    );
   }
 
   private readonly core: CoreV1Api;
@@ -156,6 +161,8 @@ export class StoreCluster {
   readonly server: string | undefined;
   /** True when no cluster was configured and no kubeconfig exists either. */
   readonly unconfigured: boolean;
+  /** The stores of this cluster as its watches have them; started by the first read. */
+  readonly watch: ClusterWatch;
 
   private constructor(
     readonly settings: ClusterSettings,
@@ -163,6 +170,7 @@ export class StoreCluster {
     /** The kubeconfig for helm; undefined in a pod, where helm uses the ServiceAccount. */
     readonly kubeconfigPath: string | undefined,
     timeoutMs: number,
+    logger?: LoggerService,
   ) {
     this.core = makeClient(kc, CoreV1Api, timeoutMs);
     this.apps = makeClient(kc, AppsV1Api, timeoutMs);
@@ -178,6 +186,26 @@ export class StoreCluster {
       !settings.kubeconfig &&
       kc.getCurrentCluster()?.name === 'cluster' &&
       this.server === 'http://localhost:8080';
+    this.watch = new ClusterWatch({
+      cluster: settings.name,
+      watch: new Watch(kc),
+      logger,
+      lists: {
+        namespaces: labelSelector => this.core.listNamespace({ labelSelector }),
+        pods: labelSelector =>
+          this.core.listPodForAllNamespaces({ labelSelector }),
+        deployments: labelSelector =>
+          this.apps.listDeploymentForAllNamespaces({ labelSelector }),
+        statefulSets: labelSelector =>
+          this.apps.listStatefulSetForAllNamespaces({ labelSelector }),
+        jobs: labelSelector =>
+          this.batch.listJobForAllNamespaces({ labelSelector }),
+        claims: labelSelector =>
+          this.core.listPersistentVolumeClaimForAllNamespaces({
+            labelSelector,
+          }),
+      },
+    });
   }
 
   /**
@@ -346,76 +374,36 @@ export class StoreCluster {
     }
   }
 
-  /** Every namespace managed by the stores backend, in one call. */
-  async listStoreNamespaces(): Promise<Map<string, ObservedNamespace>> {
-    const list = await this.core.listNamespace({
-      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-    });
-    return new Map(
-      list.items.map(ns => [ns.metadata!.name!, toObserved(ns)] as const),
-    );
-  }
-
-  /** Whether every Deployment and StatefulSet of the release is available. */
-  async workloadStatus(
+  /**
+   * The release's Deployments and StatefulSets, read from the API server itself: right
+   * after helm, the watch may not have brought its last change yet.
+   */
+  async releaseWorkloads(
     namespace: string,
     release: string,
-  ): Promise<WorkloadStatus> {
-    const labelSelector = `app.kubernetes.io/instance=${release}`;
+  ): Promise<ReleaseWorkloads> {
+    const labelSelector = `${RELEASE_LABEL}=${release}`;
     const [deployments, statefulSets] = await Promise.all([
       this.apps.listNamespacedDeployment({ namespace, labelSelector }),
       this.apps.listNamespacedStatefulSet({ namespace, labelSelector }),
     ]);
-    const pending: string[] = [];
-    for (const d of deployments.items) {
-      const want = d.spec?.replicas ?? 1;
-      const have = d.status?.availableReplicas ?? 0;
-      const current =
-        (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-      if (!current || have < want || (d.status?.updatedReplicas ?? 0) < want) {
-        pending.push(`deployment/${d.metadata?.name} ${have}/${want}`);
-      }
-    }
-    for (const s of statefulSets.items) {
-      const want = s.spec?.replicas ?? 1;
-      const have = s.status?.availableReplicas ?? s.status?.readyReplicas ?? 0;
-      const current =
-        (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
-      if (!current || have < want) {
-        pending.push(`statefulset/${s.metadata?.name} ${have}/${want}`);
-      }
-    }
-    const total = deployments.items.length + statefulSets.items.length;
-    return { ready: total > 0 && pending.length === 0, total, pending };
+    return {
+      deployments: deployments.items,
+      statefulSets: statefulSets.items,
+    };
   }
 
   /**
-   * What in the store's namespace will not heal by waiting (image pulls, crash loops,
-   * unschedulable pods, refused pods, unbound claims, failed Jobs); events before
-   * `since` are history and do not count.
+   * The events of controllers that could not create their pods (quota, admission
+   * policy). Events carry no store label, so they are not watched: this is asked only
+   * of a store whose workloads are not available.
    */
-  async workloadProblems(
-    namespace: string,
-    since: Date,
-  ): Promise<WorkloadProblem[]> {
-    const [pods, jobs, claims, events] = await Promise.all([
-      this.core.listNamespacedPod({ namespace }),
-      this.batch.listNamespacedJob({ namespace }),
-      this.core.listNamespacedPersistentVolumeClaim({ namespace }),
-      this.core.listNamespacedEvent({
-        namespace,
-        fieldSelector: 'type=Warning,reason=FailedCreate',
-      }),
-    ]);
-    return diagnoseWorkloads(
-      {
-        pods: pods.items,
-        jobs: jobs.items,
-        claims: claims.items,
-        events: events.items,
-      },
-      since,
-    );
+  async refusalEvents(namespace: string): Promise<CoreV1Event[]> {
+    const events = await this.core.listNamespacedEvent({
+      namespace,
+      fieldSelector: 'type=Warning,reason=FailedCreate',
+    });
+    return events.items;
   }
 
   /**
@@ -458,6 +446,7 @@ export class StoreCluster {
   }
 
   async close(): Promise<void> {
+    this.watch.stop();
     if (!this.kubeconfigPath) return;
     await fs.rm(path.dirname(this.kubeconfigPath), {
       recursive: true,
@@ -474,14 +463,4 @@ function toSubject(username: string | undefined): RbacV1Subject {
   return sa
     ? { kind: 'ServiceAccount', namespace: sa[1], name: sa[2] }
     : { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: username };
-}
-
-function toObserved(ns: V1Namespace): ObservedNamespace {
-  return {
-    name: ns.metadata!.name!,
-    storeId: ns.metadata?.labels?.[STORE_ID_LABEL],
-    terminating:
-      Boolean(ns.metadata?.deletionTimestamp) ||
-      ns.status?.phase === 'Terminating',
-  };
 }

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError, NotImplementedError } from '@backstage/errors';
+import { CoreV1Event } from '@kubernetes/client-node';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import {
   StoreEngineContext,
@@ -11,9 +12,12 @@ import { Helm, HelmError } from './Helm';
 import { ClusterRegistry, EngineRegistry } from './registries';
 import {
   describeProblem,
+  diagnoseWorkloads,
   PROBLEM_HINTS,
   PROBLEM_NOTICE_MS,
+  REFUSALS_EVERY_MS,
 } from './workloadProblems';
+import { generations, STORE_OBJECT_LABEL, unlabelled } from './workloadStatus';
 
 /** Records a step of the work on the store's timeline. */
 export type ReportStep = (event: NewStoreEvent) => Promise<void>;
@@ -71,13 +75,13 @@ export class StoreProvisioner {
       helm: Helm;
       logger: LoggerService;
       checkStorefront: boolean;
-      /** How often readiness is polled. */
-      pollIntervalMs?: number;
+      /** How often the storefront is asked while it does not answer. */
+      storefrontIntervalMs?: number;
     },
   ) {}
 
-  private get pollIntervalMs() {
-    return this.deps.pollIntervalMs ?? 2000;
+  private get storefrontIntervalMs() {
+    return this.deps.storefrontIntervalMs ?? 2000;
   }
 
   engineContext(
@@ -303,9 +307,15 @@ export class StoreProvisioner {
     if (namespace) {
       await guard();
       await cluster.deleteNamespace(store.namespace);
-      while (await cluster.readNamespace(store.namespace)) {
-        await sleep(this.pollIntervalMs, undefined, { signal });
-      }
+      // gone once the watch has seen it and sees it no more
+      const { watch } = cluster;
+      await watch.waitFor(
+        () =>
+          (watch.revision(store.namespace) > 0 &&
+            !watch.namespace(store.namespace)) ||
+          undefined,
+        { signal },
+      );
     }
     await step(
       'namespace-deleted',
@@ -317,10 +327,11 @@ export class StoreProvisioner {
   }
 
   /**
-   * Waits until every Deployment and StatefulSet of the release is available. Meanwhile
-   * each state that waiting will not heal goes on the timeline as soon as it is seen,
-   * and one that lasts past the engine's grace period ends the attempt with it as the
-   * reason, rather than the generic timeout much later.
+   * Waits until every Deployment and StatefulSet of the release is available, as the
+   * cluster's watch brings their changes. Meanwhile each state that waiting will not
+   * heal goes on the timeline as soon as it is seen, and one that lasts past the
+   * engine's grace period ends the attempt with it as the reason, rather than the
+   * generic timeout much later.
    */
   private async waitForWorkloads(
     store: Store,
@@ -328,14 +339,20 @@ export class StoreProvisioner {
   ): Promise<void> {
     const { signal, report, graceMs } = options;
     const cluster = this.deps.clusters.get(store.cluster);
+    const { watch } = cluster;
     const since = new Date();
+    await watch.ready(signal);
+    const atLeast = await this.installedWorkloads(store);
     /** When each problem (by key) was first seen, while it lasts. */
     const seen = new Map<string, number>();
     const reported = new Set<string>();
     let lastPending = '';
+    let refusals: CoreV1Event[] = [];
+    let refusalsDue = since.getTime() + REFUSALS_EVERY_MS;
     for (;;) {
       signal.throwIfAborted();
-      const status = await cluster.workloadStatus(store.namespace, store.name);
+      const revision = watch.revision(store.namespace);
+      const status = watch.workloadStatus(store.namespace, store.name, atLeast);
       if (status.ready) return;
       const pending = status.total
         ? status.pending.join(', ')
@@ -345,7 +362,14 @@ export class StoreProvisioner {
         lastPending = pending;
       }
 
-      const problems = await cluster.workloadProblems(store.namespace, since);
+      if (Date.now() >= refusalsDue) {
+        refusals = await cluster.refusalEvents(store.namespace);
+        refusalsDue = Date.now() + REFUSALS_EVERY_MS;
+      }
+      const problems = diagnoseWorkloads(
+        { ...watch.workloadObjects(store.namespace), events: refusals },
+        since,
+      );
       const now = Date.now();
       for (const key of seen.keys()) {
         if (!problems.some(p => p.key === key)) {
@@ -353,15 +377,22 @@ export class StoreProvisioner {
           reported.delete(key);
         }
       }
+      /** When a problem seen now is due to be reported, or to end the attempt. */
+      const due = [refusalsDue];
       for (const problem of problems) {
         if (!seen.has(problem.key)) seen.set(problem.key, now);
-        const lasted = now - seen.get(problem.key)!;
+        const firstSeen = seen.get(problem.key)!;
+        due.push(firstSeen + graceMs);
         // some states are normal for a moment (a claim until its volume is made)
         const noticeMs = Math.min(
           PROBLEM_NOTICE_MS[problem.kind] ?? 0,
           graceMs,
         );
-        if (lasted < noticeMs || reported.has(problem.key)) continue;
+        if (reported.has(problem.key)) continue;
+        if (now - firstSeen < noticeMs) {
+          due.push(firstSeen + noticeMs);
+          continue;
+        }
         reported.add(problem.key);
         await report({
           type: 'workload-problem',
@@ -375,8 +406,33 @@ export class StoreProvisioner {
           describeProblem(lasting, now - seen.get(lasting.key)!),
         );
       }
-      await sleep(this.pollIntervalMs, undefined, { signal });
+      await watch.waitFor(
+        () => watch.revision(store.namespace) !== revision || undefined,
+        { signal, timeoutMs: Math.min(...due) - Date.now() },
+      );
     }
+  }
+
+  /**
+   * The generation helm left each Deployment and StatefulSet of the release at, read
+   * from the API server: a watched copy older than that is not the answer yet. A chart
+   * whose workloads lack the store label is refused here, as the watch would never see
+   * them come up.
+   */
+  private async installedWorkloads(store: Store): Promise<Map<string, number>> {
+    const cluster = this.deps.clusters.get(store.cluster);
+    const installed = await cluster.releaseWorkloads(
+      store.namespace,
+      store.name,
+    );
+    const unwatched = unlabelled(installed);
+    if (unwatched.length) {
+      const which = unwatched.join(', ');
+      throw new ProvisioningError(
+        `The stores backend follows a store's objects by the label ${STORE_OBJECT_LABEL}, which ${which} of release ${store.name} lack: the engine's chart must put it on every object, pod template and volume claim template`,
+      );
+    }
+    return generations(installed);
   }
 
   private async waitForStorefront(check: StorefrontCheck, signal: AbortSignal) {
@@ -393,7 +449,7 @@ export class StoreProvisioner {
       } catch {
         // not answering yet
       }
-      await sleep(this.pollIntervalMs, undefined, { signal });
+      await sleep(this.storefrontIntervalMs, undefined, { signal });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { durationToMilliseconds } from '@backstage/types';
 import { StoreEngineInfo } from '@stores-for-backstage/plugin-stores-common';
@@ -79,10 +80,13 @@ export class EngineRegistry {
 
 /** The clusters stores run in; the first configured is the default. */
 export class ClusterRegistry {
-  static async create(settings: StoresSettings): Promise<ClusterRegistry> {
+  static async create(
+    settings: StoresSettings,
+    options: { logger?: LoggerService } = {},
+  ): Promise<ClusterRegistry> {
     const clusters = [];
     for (const c of settings.clusters) {
-      clusters.push(await StoreCluster.create(c));
+      clusters.push(await StoreCluster.create(c, options));
     }
     return new ClusterRegistry(clusters);
   }
@@ -125,6 +129,7 @@ export class ClusterRegistry {
     return [...this.clusters];
   }
 
+  /** Stops the clusters' watches and removes helm's kubeconfig files. */
   async close() {
     await Promise.all(this.clusters.map(c => c.close()));
   }

@@ -60,6 +60,14 @@ export const PROBLEM_NOTICE_MS: Partial<
   unschedulable: 10_000,
 };
 
+/**
+ * Pods refused by a quota or an admission policy show only as `FailedCreate` events,
+ * which carry no store label and so are not watched: while a store's workloads are not
+ * available, its events are listed this long after the release was installed, and as
+ * often again. A store that comes up sooner never costs the call.
+ */
+export const REFUSALS_EVERY_MS = 10_000;
+
 /** Waiting reasons of a container that only a change outside the store fixes. */
 type ContainerProblemKind = 'image-pull' | 'crash-loop' | 'container-config';
 const WAITING_REASONS: Record<string, ContainerProblemKind> = {

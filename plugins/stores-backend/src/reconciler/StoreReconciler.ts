@@ -6,7 +6,7 @@ import { Helm } from '../provisioning/Helm';
 import { StoreProvisioner } from '../provisioning/StoreProvisioner';
 import { ClusterRegistry } from '../provisioning/registries';
 import { Backoff } from './backoff';
-import { Drift, findDrift, StoreHealth } from './health';
+import { Drift, StoreHealth } from './health';
 import { StoreLeases } from './leases';
 import { StoreOutcomes } from './outcomes';
 import { CANCELLED, SHUTDOWN, StoreWork } from './storeWork';
@@ -35,8 +35,9 @@ export interface StoreReconcilerOptions {
  * Compares the stores in the database with the clusters and does the work each
  * store needs: provisions requested stores, resumes work an exit interrupted,
  * fails work stuck past the timeout, notices and heals drift, and tears down
- * stores being deleted. A pass is cheap (one list of stores, one list of
- * namespaces and releases per cluster); the work itself runs in workers that
+ * stores being deleted. A pass is cheap (one list of stores; the clusters are
+ * read from their watches, so the API server is asked only about ready stores
+ * whose workloads are not available); the work itself runs in workers that
  * hold a lease on their store, so several backend replicas never work on the
  * same store.
  *
@@ -70,7 +71,12 @@ export class StoreReconciler {
       leaseMs: options.leaseMs ?? 60_000,
       logger,
     });
-    this.health = new StoreHealth({ database, clusters, logger });
+    this.health = new StoreHealth({
+      database,
+      clusters,
+      logger,
+      onChange: () => this.trigger(),
+    });
     this.outcomes = new StoreOutcomes({
       database,
       provisioner,
@@ -142,7 +148,7 @@ export class StoreReconciler {
     if (this.stopped) return;
     const { database, logger } = this.options;
     const stores = await database.listLiveStores();
-    const snapshots = await this.health.snapshot(stores);
+    const watched = await this.health.watchedClusters(stores);
     // leases are judged by the database's clock, which every replica shares
     const dbNow = await database.now();
     const now = Date.now();
@@ -176,11 +182,9 @@ export class StoreReconciler {
             if (leaseFree) this.startWork(store, 'teardown', 'deleting');
             break;
           case 'ready': {
-            const snapshot = snapshots.get(store.cluster);
-            if (!snapshot) break;
-            const drift = findDrift(store, snapshot);
+            if (!watched.has(store.cluster)) break;
+            const drift = await this.health.check(store);
             if (drift) await this.dealWithDrift(store, drift);
-            else await this.health.checkWorkloads(store);
             break;
           }
           default:

@@ -1,19 +1,19 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { StoresDatabase } from '../database/StoresDatabase';
-import { ObservedNamespace, StoreCluster } from '../provisioning/StoreCluster';
+import { ClusterWatch } from '../provisioning/ClusterWatch';
 import { ClusterRegistry } from '../provisioning/registries';
+import { StoreCluster } from '../provisioning/StoreCluster';
+import { ObservedNamespace } from '../provisioning/storeNamespaces';
 import {
   describeProblem,
+  diagnoseWorkloads,
   PROBLEM_HINTS,
 } from '../provisioning/workloadProblems';
+import { WorkloadStatus } from '../provisioning/workloadStatus';
 
-/** What one pass saw of a cluster: a single list of namespaces and of releases. */
-export interface ClusterSnapshot {
-  namespaces: Map<string, ObservedNamespace>;
-  /** status of each ready store's release, by `<namespace>/<release>` */
-  releases: Map<string, string>;
-}
+/** How long a pass waits for a cluster's watch to list, before it skips that cluster's stores. */
+const WATCH_READY_WAIT_MS = 10_000;
 
 /** A ready store whose namespace or release is no longer what provisioning left. */
 export interface Drift {
@@ -25,106 +25,157 @@ export interface Drift {
   healable: boolean;
 }
 
-/** What is wrong with a ready store's namespace or release, if anything. */
-export function findDrift(
+/** What is wrong with a ready store's namespace, if anything. */
+export function namespaceDrift(
   store: Store,
-  snapshot: ClusterSnapshot,
+  namespace: ObservedNamespace | undefined,
 ): Drift | undefined {
-  const namespace = snapshot.namespaces.get(store.namespace);
-  const release = snapshot.releases.get(`${store.namespace}/${store.name}`);
-  let message: string | undefined;
   if (!namespace || namespace.storeId !== store.id) {
-    message = `Namespace ${store.namespace} is gone`;
-  } else if (namespace.terminating) {
-    message = `Namespace ${store.namespace} is being deleted outside the portal`;
-  } else if (!release) {
-    message = `Release ${store.name} is gone`;
-  } else if (release === 'failed') {
-    message = `Release ${store.name} is in status failed`;
+    return { message: `Namespace ${store.namespace} is gone`, healable: true };
   }
-  return message ? { message, healable: !namespace?.terminating } : undefined;
+  if (namespace.terminating) {
+    return {
+      message: `Namespace ${store.namespace} is being deleted outside the portal`,
+      healable: false,
+    };
+  }
+  return undefined;
 }
 
-/** Looks at ready stores in their clusters: drift of their namespace and release, health of their workloads. */
+/** What is wrong with a ready store's release (its status in Helm's records), if anything. */
+export function releaseDrift(
+  store: Store,
+  release: string | undefined,
+): Drift | undefined {
+  if (!release) {
+    return { message: `Release ${store.name} is gone`, healable: true };
+  }
+  if (release === 'failed') {
+    return {
+      message: `Release ${store.name} is in status failed`,
+      healable: true,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Looks at ready stores through their clusters' watches: drift of their namespace and
+ * release, health of their workloads. A store whose workloads are available costs no
+ * call to the API server; only one whose workloads are not has its release status
+ * (Helm's records are Secrets, readable per store namespace only) and its events read.
+ * A change the watch brings to a ready store's namespace or objects runs a pass at
+ * once (`onChange`), so drift and degradation are seen without waiting for the
+ * scheduled pass.
+ */
 export class StoreHealth {
+  /** Namespaces of the ready stores the last pass saw, by cluster. */
+  private readyNamespaces = new Map<string, Set<string>>();
+  private readonly followed = new Set<string>();
+
   constructor(
     private readonly options: {
       database: StoresDatabase;
       clusters: ClusterRegistry;
       logger: LoggerService;
+      /** Asks for a pass: something changed in a ready store. */
+      onChange: () => void;
     },
   ) {}
 
   /**
-   * Lists, once per cluster with ready stores, the store namespaces and the
-   * ready stores' releases. A cluster that cannot be read has no snapshot.
+   * The clusters of ready stores whose watch has listed, waiting a moment for one that
+   * has not. The ready stores of the others are not checked this pass: without a
+   * complete view of a cluster, drift cannot be told apart from an outage.
    */
-  async snapshot(stores: Store[]): Promise<Map<string, ClusterSnapshot>> {
-    const snapshots = new Map<string, ClusterSnapshot>();
-    const clusters = new Set(
-      stores.filter(s => s.status === 'ready').map(s => s.cluster),
-    );
-    for (const name of clusters) {
-      let cluster: StoreCluster;
-      try {
-        cluster = this.options.clusters.get(name);
-        const namespaces = await cluster.listStoreNamespaces();
-        // One read per ready store whose namespace is there: release records are Secrets,
-        // which the backend may read inside store namespaces only.
-        const releases = new Map<string, string>();
-        const ready = stores.filter(
-          s =>
-            s.status === 'ready' &&
-            s.cluster === name &&
-            namespaces.has(s.namespace),
-        );
-        await Promise.all(
-          ready.map(async s => {
-            const status = await cluster.releaseStatus(s.namespace, s.name);
-            if (status) releases.set(`${s.namespace}/${s.name}`, status);
-          }),
-        );
-        snapshots.set(name, { namespaces, releases });
-      } catch (error) {
-        // Without a reliable view of the cluster, drift cannot be told apart from an outage.
-        this.options.logger.warn(
-          `Skipping drift checks on cluster ${name} this pass: ${error}`,
-        );
-      }
+  async watchedClusters(stores: Store[]): Promise<Set<string>> {
+    const readyNamespaces = new Map<string, Set<string>>();
+    for (const store of stores.filter(s => s.status === 'ready')) {
+      const namespaces = readyNamespaces.get(store.cluster) ?? new Set();
+      namespaces.add(store.namespace);
+      readyNamespaces.set(store.cluster, namespaces);
     }
-    return snapshots;
+    this.readyNamespaces = readyNamespaces;
+    const watched = new Set<string>();
+    await Promise.all(
+      [...readyNamespaces.keys()].map(async name => {
+        try {
+          const { watch } = this.options.clusters.get(name);
+          this.follow(name, watch);
+          await watch.ready(AbortSignal.timeout(WATCH_READY_WAIT_MS));
+          watched.add(name);
+        } catch (error) {
+          this.options.logger.warn(
+            `Skipping drift and health checks on cluster ${name} this pass: ${error}`,
+          );
+        }
+      }),
+    );
+    return watched;
   }
 
   /**
-   * A ready store whose workloads stop being available is degraded, with the reason
-   * the cluster gives; it is ready again once they recover. Each change goes on the
-   * timeline.
+   * Checks a ready store of a watched cluster. Returns its drift, for the reconciler to
+   * deal with; without drift, marks the store degraded or recovered as its workloads
+   * are, each change on the timeline.
    */
-  async checkWorkloads(store: Store): Promise<void> {
-    const { database, clusters } = this.options;
-    const cluster = clusters.get(store.cluster);
-    const status = await cluster.workloadStatus(store.namespace, store.name);
+  async check(store: Store): Promise<Drift | undefined> {
+    const cluster = this.options.clusters.get(store.cluster);
+    const { watch } = cluster;
+    const drift = namespaceDrift(store, watch.namespace(store.namespace));
+    if (drift) return drift;
+    const status = watch.workloadStatus(store.namespace, store.name);
     if (status.ready) {
       if (store.degradedReason) {
-        await database.setDegraded(store.id, undefined, {
+        await this.options.database.setDegraded(store.id, undefined, {
           type: 'recovered',
           message: 'Every Deployment and StatefulSet is available again',
         });
       }
-      return;
+      return undefined;
     }
-    const [problem] = await cluster.workloadProblems(
-      store.namespace,
+    // workloads gone or failing: the release may have been removed or failed behind the portal's back
+    const released = releaseDrift(
+      store,
+      await cluster.releaseStatus(store.namespace, store.name),
+    );
+    if (released) return released;
+    await this.degrade(store, cluster, status);
+    return undefined;
+  }
+
+  /** Marks the store degraded with the reason the cluster gives. */
+  private async degrade(
+    store: Store,
+    cluster: StoreCluster,
+    status: WorkloadStatus,
+  ) {
+    const [problem] = diagnoseWorkloads(
+      {
+        ...cluster.watch.workloadObjects(store.namespace),
+        events: await cluster.refusalEvents(store.namespace),
+      },
       new Date(store.degradedSince ?? store.readyAt ?? store.statusChangedAt),
     );
     const reason = problem
       ? describeProblem(problem)
       : `Not available: ${status.pending.join(', ') || 'no workloads'}`;
     if (reason === store.degradedReason) return;
-    await database.setDegraded(store.id, reason, {
+    await this.options.database.setDegraded(store.id, reason, {
       type: 'degraded',
       message: problem?.message ?? reason,
       detail: problem ? PROBLEM_HINTS[problem.kind] : undefined,
     });
+  }
+
+  /** Runs a pass on every change the cluster's watch brings to a ready store. */
+  private follow(name: string, watch: ClusterWatch) {
+    if (this.followed.has(name)) return;
+    watch.onChange(namespace => {
+      if (this.readyNamespaces.get(name)?.has(namespace)) {
+        this.options.onChange();
+      }
+    });
+    this.followed.add(name);
   }
 }
