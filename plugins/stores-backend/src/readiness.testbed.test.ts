@@ -2,10 +2,12 @@
  * Readiness tells the truth, on the test bed: a store whose pods can never come up
  * fails promptly with the cluster's reason (not the provisioning timeout), and a ready
  * store whose workloads stop being available is degraded, then ready again. The pods'
- * failure states come from the test bed's kwok fault stages.
+ * failure states come from the test bed's kwok fault stages. All of it comes through
+ * the cluster's watches, which hold through a dropped connection.
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ensureTestbed, kubectl, Testbed } from '@internal/testbed';
+import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import { Store } from '@stores-for-backstage/plugin-stores-common';
 import request from 'supertest';
 import {
@@ -49,8 +51,41 @@ const faultEngineModule = testEngineModule({
 });
 
 let testbed: Testbed;
-// The scheduled reconciler pass notices degraded stores; the test runs it when it looks.
+// The scheduled reconciler pass never runs by itself: a test runs it when it looks, or
+// shows that the watch alone is enough.
 const scheduler = mockServices.scheduler();
+
+/** Every watch request the backend opens, with the connection a test may cut. */
+const watchRequests: Array<{
+  path: string;
+  resourceVersion: string;
+  openedAt: number;
+  connection: AbortController;
+}> = [];
+const openWatch = Watch.prototype.watch;
+jest
+  .spyOn(Watch.prototype, 'watch')
+  .mockImplementation(async function watch(this: Watch, path, params, ...rest) {
+    const connection = await openWatch.call(this, path, params, ...rest);
+    watchRequests.push({
+      path,
+      resourceVersion: String(params.resourceVersion ?? ''),
+      openedAt: Date.now(),
+      connection,
+    });
+    return connection;
+  });
+/** The backend's lists of store pods: one at start, again only after a 410 or a resync. */
+const podLists = jest.spyOn(CoreV1Api.prototype, 'listPodForAllNamespaces');
+/** The kinds the backend watches, all namespaces. */
+const WATCHED_PATHS = [
+  '/api/v1/namespaces',
+  '/api/v1/persistentvolumeclaims',
+  '/api/v1/pods',
+  '/apis/apps/v1/deployments',
+  '/apis/apps/v1/statefulsets',
+  '/apis/batch/v1/jobs',
+];
 let server: Server;
 let stop: () => Promise<void>;
 
@@ -207,6 +242,87 @@ describe('a ready store', () => {
       'recovered',
     ]);
     printTimeline(recovered, timeline);
+    await deleteAndWait(server, name);
+  });
+});
+
+describe("through the cluster's watches", () => {
+  /** The store as the API has it, without running a reconciler pass. */
+  async function readStore(name: string): Promise<Store> {
+    const res = await request(server)
+      .get(`/api/stores/stores/${name}`)
+      .set('Authorization', ada);
+    return res.body;
+  }
+
+  it('becomes ready, and a pod change in a ready store is seen without a scheduled pass', async () => {
+    const name = `watch-${runId}`;
+    const namespace = `store-${name}`;
+    const created = await createStore(server, { name, engine: 'fault' });
+    expect(created.status).toBe(201);
+    const started = Date.now();
+    const ready = await waitForStatus(server, name, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    // eslint-disable-next-line no-console
+    console.log(`${name}: create to ready took ${Date.now() - started} ms`);
+    expect([...new Set(watchRequests.map(r => r.path))].sort()).toEqual(
+      WATCHED_PATHS,
+    );
+
+    const pod = (
+      await kubectl(['-n', namespace, 'get', 'pods', '-o', 'name'])
+    ).trim();
+    await kubectl([
+      '-n',
+      namespace,
+      'annotate',
+      pod,
+      'testbed.stores.backstage.io/fault=unready',
+    ]);
+    const degraded = await waitFor('the store to be degraded', async () => {
+      const store = await readStore(name);
+      return store.degradedReason ? store : undefined;
+    });
+    expect(degraded.degradedReason).toBe(
+      `Not available: deployment/${name}-web 0/1`,
+    );
+
+    // the deleted pod is replaced by a ready one: so is the store
+    await kubectl(['-n', namespace, 'delete', pod, '--wait=false']);
+    const recovered = await waitFor('the store to recover', async () => {
+      const store = await readStore(name);
+      return store.degradedReason ? undefined : store;
+    });
+    expect(recovered.status).toBe('ready');
+    expect((await events(server, name)).map(e => e.type).slice(-2)).toEqual([
+      'degraded',
+      'recovered',
+    ]);
+    await deleteAndWait(server, name);
+  });
+
+  it('becomes ready when the watch connections drop while it comes up, resuming where they were', async () => {
+    const name = `drop-${runId}`;
+    await createStore(server, { name, engine: 'fault' });
+    await waitFor('the store namespace', async () =>
+      (await namespaceExists(`store-${name}`)) ? true : undefined,
+    );
+    // cut every open watch request, as a lost connection would
+    const droppedAt = Date.now();
+    const listedBefore = podLists.mock.calls.length;
+    const open = watchRequests.filter(r => !r.connection.signal.aborted);
+    expect(open.length).toBeGreaterThanOrEqual(WATCHED_PATHS.length);
+    for (const r of open) r.connection.abort();
+
+    const ready = await waitForStatus(server, name, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    const resumed = watchRequests.filter(r => r.openedAt > droppedAt);
+    expect([...new Set(resumed.map(r => r.path))].sort()).toEqual(
+      WATCHED_PATHS,
+    );
+    // from the last resourceVersion seen, not from a fresh list
+    for (const r of resumed) expect(r.resourceVersion).not.toBe('');
+    expect(podLists.mock.calls.length).toBe(listedBefore);
     await deleteAndWait(server, name);
   });
 });
