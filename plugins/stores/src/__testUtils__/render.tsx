@@ -5,6 +5,7 @@ import {
   EvaluatePermissionRequest,
 } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import {
   MockFetchApi,
   mockApis,
@@ -106,6 +107,8 @@ export interface RenderOptions {
         request: EvaluatePermissionRequest,
       ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
   routeEntries?: string[];
+  /** The app's signal API; without it the app has no signals plugin. */
+  signals?: SignalApi;
 }
 
 /**
@@ -116,7 +119,7 @@ export function renderWithStores(
   element: ReactNode,
   options: RenderOptions = {},
 ) {
-  const { permission = AuthorizeResult.ALLOW, routeEntries } = options;
+  const { permission = AuthorizeResult.ALLOW, routeEntries, signals } = options;
   return renderInTestApp(
     <TestApiProvider
       apis={[
@@ -135,6 +138,7 @@ export function renderWithStores(
             ownershipEntityRefs: ['user:default/jane', 'group:default/team-a'],
           }),
         ],
+        ...(signals ? [[signalApiRef, signals] as const] : []),
       ]}
     >
       {/* usePermission caches decisions in SWR; each render decides anew. */}

@@ -12,6 +12,12 @@ export interface PollingState<T> {
   reloading: boolean;
   /** Loads again now, for example after an action changed the data. */
   refresh: () => void;
+  /**
+   * Loads again for news that the data changed: now, or once more right after
+   * the load that is running, so that news in quick succession neither stack
+   * requests up nor keep restarting one.
+   */
+  wake: () => void;
 }
 
 export interface PollingOptions<T> {
@@ -22,7 +28,8 @@ export interface PollingOptions<T> {
 
 /**
  * Loads a value and loads it again every few seconds while `shouldPoll` says
- * so. Unlike `useAsyncRetry`, the previous value stays while a new one loads.
+ * so, and when woken. Unlike `useAsyncRetry`, the previous value stays while a
+ * new one loads.
  *
  * @param key - loading starts over when it changes, such as serialized filters
  */
@@ -32,10 +39,12 @@ export function usePolling<T>(
   options: PollingOptions<T>,
 ): PollingState<T> {
   const { intervalMs = POLL_INTERVAL_MS } = options;
-  const [state, setState] = useState<Omit<PollingState<T>, 'refresh'>>({
-    loading: true,
-    reloading: false,
-  });
+  const [state, setState] = useState<Omit<PollingState<T>, 'refresh' | 'wake'>>(
+    {
+      loading: true,
+      reloading: false,
+    },
+  );
   const [refreshCount, setRefreshCount] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -43,25 +52,36 @@ export function usePolling<T>(
   shouldPollRef.current = options.shouldPoll;
   const lastValue = useRef<T | undefined>(undefined);
   const lastKey = useRef(key);
+  const wakeRef = useRef(() => {});
 
   useEffect(() => {
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let running = false;
+    let again = false;
     const keyChanged = lastKey.current !== key;
     lastKey.current = key;
 
     const attempt = async (isPoll: boolean) => {
+      if (running) {
+        again = true;
+        return;
+      }
+      clearTimeout(timer);
+      running = true;
       if (!isPoll && keyChanged) {
         setState(s => ({ ...s, reloading: true }));
       }
       let pollAgain: boolean;
       try {
         const value = await loadRef.current();
+        running = false;
         if (cancelled) return;
         lastValue.current = value;
         setState({ value, loading: false, reloading: false });
         pollAgain = shouldPollRef.current(value);
       } catch (e) {
+        running = false;
         if (cancelled) return;
         const error = e instanceof Error ? e : new Error(String(e));
         setState(s => ({ ...s, error, loading: false, reloading: false }));
@@ -70,20 +90,26 @@ export function usePolling<T>(
           lastValue.current !== undefined &&
           shouldPollRef.current(lastValue.current);
       }
-      if (pollAgain) {
+      if (again) {
+        again = false;
+        attempt(true);
+      } else if (pollAgain) {
         timer = setTimeout(() => attempt(true), intervalMs);
       }
     };
 
+    wakeRef.current = () => attempt(true);
     attempt(false);
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
+      wakeRef.current = () => {};
     };
   }, [key, refreshCount, intervalMs]);
 
   const refresh = useCallback(() => setRefreshCount(c => c + 1), []);
-  return { ...state, refresh };
+  const wake = useCallback(() => wakeRef.current(), []);
+  return { ...state, refresh, wake };
 }
 
 /** True once `flag` has been true for `delayMs`, so quick loads show no indicator. */

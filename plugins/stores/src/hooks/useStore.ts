@@ -7,7 +7,8 @@ import {
 } from '@stores-for-backstage/plugin-stores-common';
 import { useCallback } from 'react';
 import { StoresApi, storesApiRef } from '../api';
-import { PollingState, usePolling } from './usePolling';
+import { useLivePolling } from './useLivePolling';
+import { PollingState } from './usePolling';
 
 export interface StoreWithEvents {
   store: Store;
@@ -32,7 +33,10 @@ async function loadTimeline(
   }
 }
 
-/** A store and its timeline, polled while the reconciler works on the store. */
+/**
+ * A store and its timeline, loaded again on each signal of the store, and
+ * polled while the reconciler works on it.
+ */
 export function useStore(name: string): PollingState<StoreWithEvents> {
   const storesApi = useApi(storesApiRef);
   const load = useCallback(async () => {
@@ -42,7 +46,8 @@ export function useStore(name: string): PollingState<StoreWithEvents> {
     ]);
     return { store, ...timeline };
   }, [storesApi, name]);
-  return usePolling(load, name, {
+  return useLivePolling(load, name, {
     shouldPoll: ({ store }) => isInFlight(store.status),
+    concerns: signal => signal.name === name,
   });
 }

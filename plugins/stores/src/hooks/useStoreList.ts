@@ -3,7 +3,8 @@ import { Store } from '@stores-for-backstage/plugin-stores-common';
 import { useCallback } from 'react';
 import { ListStoresOptions, storesApiRef } from '../api';
 import { anyInFlight } from '../lib/status';
-import { PollingState, usePolling } from './usePolling';
+import { useLivePolling } from './useLivePolling';
+import { PollingState } from './usePolling';
 
 export const STORES_PAGE_SIZE = 100;
 
@@ -15,9 +16,10 @@ export interface LoadedStores {
 }
 
 /**
- * The first `pages` pages of stores that match the filters, polled while any of
- * them is being provisioned or deleted. A poll loads every page shown, so
- * "load more" does not lose rows on the next poll.
+ * The first `pages` pages of stores that match the filters, loaded again on
+ * each signal of a store (a signalled store may enter or leave the filters),
+ * and polled while any of them is being provisioned or deleted. A poll loads
+ * every page shown, so "load more" does not lose rows on the next poll.
  */
 export function useStoreList(
   filters: Omit<ListStoresOptions, 'cursor' | 'limit'>,
@@ -46,7 +48,8 @@ export function useStoreList(
     }
     return { items, totalCount, hasMore: Boolean(cursor) };
   }, [storesApi, key]);
-  return usePolling(load, key, {
+  return useLivePolling(load, key, {
     shouldPoll: ({ items }) => anyInFlight(items),
+    concerns: () => true,
   });
 }

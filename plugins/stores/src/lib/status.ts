@@ -24,3 +24,9 @@ export const STATUS_LABELS: Record<StoreStatus, string> = {
 
 /** How often pages ask for news while the reconciler works on a store. */
 export const POLL_INTERVAL_MS = 3000;
+
+/**
+ * How often they ask when the backend's signals bring the news: a safety net
+ * for signals lost while the connection was down.
+ */
+export const SIGNALLED_POLL_INTERVAL_MS = 30_000;

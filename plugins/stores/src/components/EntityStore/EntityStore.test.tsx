@@ -1,14 +1,17 @@
 import { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { registerMswTestHooks } from '@backstage/test-utils';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import { STORE_ANNOTATION } from '@stores-for-backstage/plugin-stores-common';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   renderWithStores,
   storesHandlers,
   timelineForbidden,
+  STORES_URL,
 } from '../../__testUtils__/render';
+import { fakeSignals } from '../../__testUtils__/signals';
 import {
   makeEvent,
   makeStore,
@@ -105,6 +108,33 @@ describe('EntityStoreCard', () => {
     expect(screen.getByRole('link', { name: /View store/ })).toHaveAttribute(
       'href',
       '/stores/shop',
+    );
+  });
+
+  it("shows the store's new status on its signal", async () => {
+    const signals = fakeSignals();
+    let store = makeStore();
+    server.use(
+      http.get(`${STORES_URL}/stores/shop`, () => HttpResponse.json(store)),
+      ...storesHandlers({
+        stores: [makeStore()],
+        events: { shop: readyTimeline() },
+      }),
+    );
+    await renderWithStores(
+      <EntityProvider entity={annotated}>
+        <EntityStoreCard />
+      </EntityProvider>,
+      { signals: signals.api },
+    );
+    expect(await screen.findByText('Ready')).toBeInTheDocument();
+
+    store = makeStore({ status: 'failed', statusReason: 'Drifted' });
+    signals.send({ name: 'shop', status: 'failed', eventType: 'drift' });
+    await waitFor(
+      () =>
+        expect(screen.getByTestId('store-status')).toHaveTextContent('Failed'),
+      { timeout: 1000 },
     );
   });
 

@@ -22,6 +22,7 @@ import {
   makeStore,
   readyTimeline,
 } from '../../__testUtils__/stores';
+import { fakeSignals } from '../../__testUtils__/signals';
 import { Router } from '../Router';
 
 jest.mock('../../lib/status', () => ({
@@ -333,6 +334,47 @@ describe('StoreDetailPage', () => {
     events.push(...readyTimeline().slice(3));
     await waitFor(() => expect(stepState('storefront')).toBe('done'));
     expect(screen.getAllByTestId('store-event')).toHaveLength(6);
+  });
+
+  it('shows a change of the store within a second of its signal, and polls no more', async () => {
+    const signals = fakeSignals();
+    let store = makeStore();
+    let loads = 0;
+    server.use(
+      http.get(`${STORES_URL}/stores/shop`, () => {
+        loads++;
+        return HttpResponse.json(store);
+      }),
+      http.get(`${STORES_URL}/stores/shop/events`, () =>
+        HttpResponse.json({ items: readyTimeline() }),
+      ),
+      ...storesHandlers({ stores: [] }),
+    );
+    await renderStorePage('shop', { signals: signals.api });
+    const status = () => screen.getAllByTestId('store-status')[0];
+    await waitFor(() => expect(status()).toHaveTextContent('Ready'));
+    const loaded = loads;
+
+    // another store's signal is not this page's news
+    store = makeStore({ status: 'deleting' });
+    signals.send({ name: 'other-shop', status: 'deleting' });
+    await act(() => new Promise(resolve => setTimeout(resolve, 200)));
+    expect(loads).toBe(loaded);
+    expect(status()).toHaveTextContent('Ready');
+
+    signals.send({
+      name: 'shop',
+      status: 'deleting',
+      eventType: 'deletion-requested',
+    });
+    await waitFor(() => expect(status()).toHaveTextContent('Deleting'), {
+      timeout: 1000,
+    });
+    // deleting is in flight, yet the signals bring the news: no polls every
+    // POLL_INTERVAL_MS (a tenth of a second here)
+    const signalled = loads;
+    await act(() => new Promise(resolve => setTimeout(resolve, 400)));
+    expect(loads).toBe(signalled);
   });
 
   it('shows the deletion steps and deletes from the page', async () => {

@@ -21,6 +21,7 @@ import {
   STORES_URL,
   storesHandlers,
 } from '../../__testUtils__/render';
+import { fakeSignals } from '../../__testUtils__/signals';
 import { StoreListPage } from './StoreListPage';
 
 // Polls every few seconds in the app; a tenth of a second keeps the tests quick.
@@ -364,6 +365,37 @@ describe('StoreListPage', () => {
     const settled = polls;
     await new Promise(resolve => setTimeout(resolve, 400));
     expect(polls).toBe(settled);
+  });
+
+  it("loads again on any store's signal, once for a burst, and polls no more", async () => {
+    const signals = fakeSignals();
+    let items = [makeStore({ name: 'shop', status: 'provisioning' })];
+    let loads = 0;
+    server.use(
+      http.get(`${STORES_URL}/stores`, () => {
+        loads++;
+        return HttpResponse.json({ items, totalCount: items.length });
+      }),
+      ...storesHandlers({ stores: [] }),
+    );
+    await renderWithStores(<StoreListPage />, { signals: signals.api });
+    await screen.findByRole('link', { name: 'shop' });
+    // a store in flight, yet no polls every POLL_INTERVAL_MS (a tenth of a second here)
+    await act(() => new Promise(resolve => setTimeout(resolve, 400)));
+    const settled = loads;
+    await act(() => new Promise(resolve => setTimeout(resolve, 400)));
+    expect(loads).toBe(settled);
+
+    items = [makeStore({ name: 'new-shop', status: 'requested' }), ...items];
+    for (let i = 0; i < 5; i++) {
+      signals.send({ name: 'new-shop', status: 'requested' });
+    }
+    expect(
+      await screen.findByRole('link', { name: 'new-shop' }, { timeout: 1000 }),
+    ).toBeInTheDocument();
+    await act(() => new Promise(resolve => setTimeout(resolve, 200)));
+    // the load the first signal started, and one more for those that came during it
+    expect(loads - settled).toBeLessThanOrEqual(2);
   });
 
   it('keeps showing the stores when a refresh fails', async () => {
