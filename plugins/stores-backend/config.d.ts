@@ -170,8 +170,6 @@ export interface Config {
      * see `DEFAULT_RESERVED_NAMES` in src/config.ts).
      */
     reservedNames?: string[];
-  };
-}
 
     /**
      * Live pages through Backstage signals: each change of a store (its status and each
@@ -186,3 +184,5 @@ export interface Config {
        */
       alsoTo?: string[];
     };
+  };
+}
