@@ -148,7 +148,7 @@ export class StoreReconciler {
     if (this.stopped) return;
     const { database, logger } = this.options;
     const stores = await database.listLiveStores();
-    const watched = await this.health.watchedClusters(stores);
+    const watched = this.health.watchedClusters(stores);
     // leases are judged by the database's clock, which every replica shares
     const dbNow = await database.now();
     const now = Date.now();

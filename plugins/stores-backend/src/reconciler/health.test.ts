@@ -87,7 +87,8 @@ describe('StoreHealth', () => {
     } = {},
   ) {
     const watch = {
-      ready: jest.fn().mockResolvedValue(undefined),
+      synced: true,
+      ready: jest.fn(),
       onChange: jest.fn(),
       namespace: jest.fn().mockReturnValue(seen.namespace ?? ours),
       workloadStatus: jest.fn().mockReturnValue(status),
@@ -231,15 +232,15 @@ describe('StoreHealth', () => {
     expect(database.setDegraded).not.toHaveBeenCalled();
   });
 
-  it("asks for a pass when the watch changes a ready store's namespace, and only then", async () => {
+  it("asks for a pass when the watch changes a ready store's namespace, and only then", () => {
     const { watch, health, onChange } = setup(available);
     const deleting = { ...store, id: 'id-old', status: 'deleting' } as Store;
-    const watched = await health.watchedClusters([
+    const watched = health.watchedClusters([
       store,
       { ...deleting, namespace: 'store-old' },
     ]);
     expect(watched).toEqual(new Set(['local']));
-    await health.watchedClusters([store]);
+    health.watchedClusters([store]);
     expect(watch.onChange).toHaveBeenCalledTimes(1);
     const changed = watch.onChange.mock.calls[0][0];
     changed('store-old');
@@ -248,9 +249,17 @@ describe('StoreHealth', () => {
     expect(onChange).toHaveBeenCalledTimes(1);
   });
 
-  it('skips a cluster whose watch is not ready', async () => {
-    const { watch, health } = setup(available);
-    watch.ready.mockRejectedValue(new Error('refused'));
-    expect(await health.watchedClusters([store])).toEqual(new Set());
+  it('skips the stores of a cluster whose watch has not listed yet, and asks for a pass once it has', async () => {
+    const { watch, health, onChange } = setup(available);
+    watch.synced = false;
+    let listed = () => {};
+    watch.ready.mockReturnValue(new Promise<void>(r => (listed = r)));
+    expect(health.watchedClusters([store])).toEqual(new Set());
+    health.watchedClusters([store]);
+    expect(watch.ready).toHaveBeenCalledTimes(1);
+    expect(onChange).not.toHaveBeenCalled();
+    listed();
+    await new Promise(r => setImmediate(r));
+    expect(onChange).toHaveBeenCalledTimes(1);
   });
 });

@@ -12,9 +12,6 @@ import {
 } from '../provisioning/workloadProblems';
 import { WorkloadStatus } from '../provisioning/workloadStatus';
 
-/** How long a pass waits for a cluster's watch to list, before it skips that cluster's stores. */
-const WATCH_READY_WAIT_MS = 10_000;
-
 /** A ready store whose namespace or release is no longer what provisioning left. */
 export interface Drift {
   message: string;
@@ -72,6 +69,8 @@ export class StoreHealth {
   /** Namespaces of the ready stores the last pass saw, by cluster. */
   private readyNamespaces = new Map<string, Set<string>>();
   private readonly followed = new Set<string>();
+  /** Clusters whose watch is listing for the first time. */
+  private readonly starting = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -84,11 +83,11 @@ export class StoreHealth {
   ) {}
 
   /**
-   * The clusters of ready stores whose watch has listed, waiting a moment for one that
-   * has not. The ready stores of the others are not checked this pass: without a
-   * complete view of a cluster, drift cannot be told apart from an outage.
+   * The clusters of ready stores whose watch has listed. The watch of another is
+   * started, and its stores are checked by the pass asked for once it has listed:
+   * without a complete view of a cluster, drift cannot be told apart from an outage.
    */
-  async watchedClusters(stores: Store[]): Promise<Set<string>> {
+  watchedClusters(stores: Store[]): Set<string> {
     const readyNamespaces = new Map<string, Set<string>>();
     for (const store of stores.filter(s => s.status === 'ready')) {
       const namespaces = readyNamespaces.get(store.cluster) ?? new Set();
@@ -97,20 +96,18 @@ export class StoreHealth {
     }
     this.readyNamespaces = readyNamespaces;
     const watched = new Set<string>();
-    await Promise.all(
-      [...readyNamespaces.keys()].map(async name => {
-        try {
-          const { watch } = this.options.clusters.get(name);
-          this.follow(name, watch);
-          await watch.ready(AbortSignal.timeout(WATCH_READY_WAIT_MS));
-          watched.add(name);
-        } catch (error) {
-          this.options.logger.warn(
-            `Skipping drift and health checks on cluster ${name} this pass: ${error}`,
-          );
-        }
-      }),
-    );
+    for (const name of readyNamespaces.keys()) {
+      try {
+        const { watch } = this.options.clusters.get(name);
+        this.follow(name, watch);
+        if (watch.synced) watched.add(name);
+        else this.passOnceListed(name, watch);
+      } catch (error) {
+        this.options.logger.warn(
+          `Skipping drift and health checks on cluster ${name}: ${error}`,
+        );
+      }
+    }
     return watched;
   }
 
@@ -166,6 +163,20 @@ export class StoreHealth {
       message: problem?.message ?? reason,
       detail: problem ? PROBLEM_HINTS[problem.kind] : undefined,
     });
+  }
+
+  /** Starts the cluster's watch and asks for a pass once it has listed. */
+  private passOnceListed(name: string, watch: ClusterWatch) {
+    if (this.starting.has(name)) return;
+    this.starting.add(name);
+    watch
+      .ready(new AbortController().signal)
+      .then(
+        () => this.options.onChange(),
+        // the watch logs why; the next scheduled pass tries again
+        () => {},
+      )
+      .finally(() => this.starting.delete(name));
   }
 
   /** Runs a pass on every change the cluster's watch brings to a ready store. */
