@@ -384,6 +384,7 @@ describe('provisioning on the test bed (WooCommerce chart, Helm 4)', () => {
       '--ignore-not-found',
       '--wait=false',
       ...plains.map(p => p.namespace),
+      ...many.map(n => `bench-${n}`),
       ...[...ones, ...many].map(n => `store-${n}`),
     ]);
   });
@@ -420,6 +421,27 @@ describe('provisioning on the test bed (WooCommerce chart, Helm 4)', () => {
     }
     // not measured: gone before P5, so P5 deletes alone
     await Promise.all(many.map(name => deleteAndWait(server, name)));
+
+    // What twenty at once cost without the backend: the same twenty releases by
+    // plain helm, all at once. The gap between this and the line above is the
+    // backend's; the gap between this and one release is the machine's (helm
+    // processes and the API server sharing its cores).
+    const plainMany = many.map(name => ({
+      release: `plain-${name}`,
+      namespace: `bench-${name}`,
+    }));
+    const plainMs = await timed(() =>
+      Promise.all(plainMany.map(p => helmInstall(testbed, p))),
+    );
+    figures.push(
+      ratioFigure(
+        'P2 20 stores at once → all ready, beside plain helm',
+        ms,
+        { what: '20 helm upgrade --install --wait at once', ms: plainMs },
+        1.2,
+      ),
+    );
+    await Promise.all(plainMany.map(p => helmUninstall(testbed, p)));
   });
 
   it('P5: one store, delete → namespace gone, beside helm uninstall + kubectl delete namespace', async () => {
