@@ -37,21 +37,80 @@ export class StoreWork {
   ) {}
 
   async provision(store: Store, controller: AbortController): Promise<void> {
-    const { provisioner, leases, outcomes, logger, provisioningTimeoutMs } =
-      this.options;
+    const { provisioner, leases, outcomes } = this.options;
     const attemptStarted = new Date(store.statusChangedAt).getTime();
-    const remaining = provisioningTimeoutMs - (Date.now() - attemptStarted);
+    await this.run(store, controller, {
+      // the timeout counts from the attempt's start, across restarts
+      startedAt: attemptStarted,
+      work: async () => {
+        const result = await provisioner.provision(store, {
+          signal: controller.signal,
+          report: this.report(store),
+          guard: leases.guard(store),
+        });
+        await outcomes.ready(store, result, attemptStarted);
+      },
+      timedOut: 'Provisioning did not finish',
+      failed: (message, detail) => outcomes.failed(store, message, detail),
+    });
+  }
+
+  async teardown(store: Store, controller: AbortController): Promise<void> {
+    const { provisioner, clusters, leases, outcomes } = this.options;
+    await this.run(store, controller, {
+      startedAt: Date.now(),
+      work: async () => {
+        let message = 'Store deleted';
+        if (clusters.has(store.cluster)) {
+          await provisioner.teardown(store, {
+            signal: controller.signal,
+            report: this.report(store),
+            guard: leases.guard(store),
+          });
+        } else if (await this.madeAnything(store)) {
+          throw new Error(
+            `The cluster '${store.cluster}' is no longer configured, and the store's namespace was made there. Configure the cluster again to delete it, or an admin can forget the store`,
+          );
+        } else {
+          message = `Store deleted; nothing of it was ever made in the cluster '${store.cluster}' (no longer configured), so there was nothing to tear down`;
+        }
+        await outcomes.deleted(store, message);
+      },
+      timedOut: 'Deletion did not finish',
+      failed: (message, detail) =>
+        outcomes.deletionFailed(
+          store,
+          controller.signal.aborted ? message : `Deletion failed: ${message}`,
+          detail,
+        ),
+    });
+  }
+
+  /**
+   * Runs a store's work under the provisioning timeout and sorts out how it ended:
+   * on shutdown the lease is given back; on a lost lease or cancellation the work
+   * is left to whoever carries on; a transient error pauses the store; anything
+   * else, or the timeout, is a failure.
+   */
+  private async run(
+    store: Store,
+    controller: AbortController,
+    how: {
+      startedAt: number;
+      work: () => Promise<void>;
+      /** What a failure says when the timeout stopped the work. */
+      timedOut: string;
+      failed: (message: string, detail?: string) => Promise<void>;
+    },
+  ): Promise<void> {
+    const { leases, outcomes, logger, provisioningTimeoutMs } = this.options;
+    const remaining = provisioningTimeoutMs - (Date.now() - how.startedAt);
     const timeout = setTimeout(
       () => controller.abort(new Error(TIMEOUT)),
       Math.max(remaining, 0),
     );
     try {
-      const result = await provisioner.provision(store, {
-        signal: controller.signal,
-        report: this.report(store),
-        guard: leases.guard(store),
-      });
-      await outcomes.ready(store, result, attemptStarted);
+      await how.work();
     } catch (error) {
       const reason = controller.signal.reason as Error | undefined;
       if (controller.signal.aborted && reason?.message === SHUTDOWN) {
@@ -70,60 +129,9 @@ export class StoreWork {
         return;
       }
       const message = controller.signal.aborted
-        ? `Provisioning did not finish within ${minutes(provisioningTimeoutMs)}`
+        ? `${how.timedOut} within ${minutes(provisioningTimeoutMs)}`
         : (error as Error).message;
-      await outcomes.failed(
-        store,
-        message,
-        (error as ProvisioningError).detail,
-      );
-    } finally {
-      clearTimeout(timeout);
-    }
-  }
-
-  async teardown(store: Store, controller: AbortController): Promise<void> {
-    const { provisioner, clusters, leases, outcomes, provisioningTimeoutMs } =
-      this.options;
-    const timeout = setTimeout(
-      () => controller.abort(new Error(TIMEOUT)),
-      provisioningTimeoutMs,
-    );
-    try {
-      let message = 'Store deleted';
-      if (clusters.has(store.cluster)) {
-        await provisioner.teardown(store, {
-          signal: controller.signal,
-          report: this.report(store),
-          guard: leases.guard(store),
-        });
-      } else if (await this.madeAnything(store)) {
-        throw new Error(
-          `The cluster '${store.cluster}' is no longer configured, and the store's namespace was made there. Configure the cluster again to delete it, or an admin can forget the store`,
-        );
-      } else {
-        message = `Store deleted; nothing of it was ever made in the cluster '${store.cluster}' (no longer configured), so there was nothing to tear down`;
-      }
-      await outcomes.deleted(store, message);
-    } catch (error) {
-      const reason = controller.signal.reason as Error | undefined;
-      if (controller.signal.aborted && reason?.message === SHUTDOWN) {
-        await leases.release(store.id);
-        return;
-      }
-      if (controller.signal.aborted && reason?.message !== TIMEOUT) return;
-      if (!controller.signal.aborted && isTransient(error)) {
-        await outcomes.pause(store, error as Error);
-        return;
-      }
-      const message = controller.signal.aborted
-        ? `Deletion did not finish within ${minutes(provisioningTimeoutMs)}`
-        : `Deletion failed: ${(error as Error).message}`;
-      await outcomes.deletionFailed(
-        store,
-        message,
-        (error as ProvisioningError).detail,
-      );
+      await how.failed(message, (error as ProvisioningError).detail);
     } finally {
       clearTimeout(timeout);
     }
