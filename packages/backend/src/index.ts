@@ -76,6 +76,10 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 backend.add(import('@stores-for-backstage/plugin-stores-backend'));
 backend.add(storesModuleWooCommerce);
 backend.add(storesModuleMedusa);
+// the example engine module with its own chart: the one to copy for an engine of your own
+backend.add(
+  import('@stores-for-backstage/plugin-stores-backend-module-engine-static'),
+);
 backend.add(
   import('@stores-for-backstage/plugin-scaffolder-backend-module-stores'),
 );
