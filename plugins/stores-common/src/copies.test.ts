@@ -22,7 +22,11 @@ function read(file: string): any {
   return file.endsWith('.json') ? JSON.parse(text) : parse(text);
 }
 
-const ENGINE_CHARTS = ['charts/woocommerce-store', 'charts/medusa-store'];
+const ENGINE_CHARTS = [
+  'charts/woocommerce-store',
+  'charts/medusa-store',
+  'plugins/stores-backend-module-engine-static/chart',
+];
 const openapi = read('plugins/stores-backend/src/schema/openapi.yaml');
 const schemas = openapi.components.schemas;
 const template = read('templates/create-store/template.yaml');
