@@ -2,23 +2,13 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   CustomErrorBase,
   InputError,
   NotAllowedError,
-  NotFoundError,
 } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  PermissionCriteria,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
-import {
-  createConditionAuthorizer,
-  createConditionTransformer,
-} from '@backstage/plugin-permission-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   canDelete,
   canRetry,
@@ -30,20 +20,12 @@ import {
   StoreEvent,
   StoreList,
   StorePlan,
-  storeCreateAnyOwnerPermission,
-  storeCreatePermission,
   storeCredentialsRevealPermission,
-  storeDeletePermission,
   storeDetailsReadPermission,
   storeForgetPermission,
   storeNamespace,
-  storeReadPermission,
   validateStoreName,
 } from '@stores-for-backstage/plugin-stores-common';
-import {
-  StoreFilter,
-  storePermissionRules,
-} from '@stores-for-backstage/plugin-stores-node';
 import { randomUUID } from 'node:crypto';
 import { StoresSettings } from '../config';
 import {
@@ -57,9 +39,8 @@ import { StoreProvisioner } from '../provisioning/StoreProvisioner';
 import { ClusterHealth } from '../provisioning/ClusterHealth';
 import { ConcurrencyLimit } from './ConcurrencyLimit';
 import { StoreCredentialsReader } from './StoreCredentialsReader';
-
-/** The longest owner entity ref; the owner column holds 255 characters. */
-export const OWNER_REF_MAX_LENGTH = 255;
+import { lower, parseOwner } from './ownerRef';
+import { StoreAccess } from './storeAccess';
 
 /** Too many stores created in a short time: 429. */
 export class RateLimitError extends CustomErrorBase {
@@ -82,44 +63,6 @@ export interface StoresCaller {
   userEntityRef: string;
   /** The user and the groups they belong to, as the identity tells. */
   ownershipEntityRefs: string[];
-}
-
-const transformConditions = createConditionTransformer(
-  Object.values(storePermissionRules),
-);
-const isAllowedFor = createConditionAuthorizer(
-  Object.values(storePermissionRules),
-);
-
-const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
-
-/** Checks an owner entity ref and returns it in the form stored; throws InputError. */
-function parseOwner(raw: string): string {
-  const tooLong = `Owner must be an entity ref of at most ${OWNER_REF_MAX_LENGTH} characters`;
-  if (raw.length > OWNER_REF_MAX_LENGTH) {
-    throw new InputError(`${tooLong}, got ${raw.length}`);
-  }
-  let owner: string;
-  try {
-    const ref = parseEntityRef(raw, {
-      defaultKind: 'group',
-      defaultNamespace: 'default',
-    });
-    if (!['user', 'group'].includes(lower(ref.kind))) {
-      throw new InputError(
-        `Owner must be a user or a group, like group:default/shop-team; '${raw}' is a ${ref.kind}`,
-      );
-    }
-    // Lower case like the ownership refs of identities, so owner checks match.
-    owner = lower(stringifyEntityRef(ref));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`Invalid owner '${raw}': ${(error as Error).message}`);
-  }
-  if (owner.length > OWNER_REF_MAX_LENGTH) {
-    throw new InputError(`${tooLong}, got ${owner.length} as ${owner}`);
-  }
-  return owner;
 }
 
 /**
@@ -146,9 +89,11 @@ export class StoresService {
   ) {
     this.dryRuns = new ConcurrencyLimit(deps.limits.dryRunConcurrency);
     this.reservedNames = new Set(deps.reservedNames);
+    this.access = new StoreAccess(deps);
   }
 
   private readonly dryRuns: ConcurrencyLimit;
+  private readonly access: StoreAccess;
   private readonly reservedNames: Set<string>;
 
   /** Validates a create request and fills in its defaults; throws InputError. */
@@ -193,7 +138,7 @@ export class StoresService {
     const { userEntityRef } = caller;
     const { idempotencyKey } = options;
     const parsed = this.parseCreateRequest(request, userEntityRef);
-    await this.authorizeCreate(caller, parsed.owner);
+    await this.access.authorizeCreate(caller, parsed.owner);
 
     if (idempotencyKey) {
       const existing = await database.findByIdempotencyKey(
@@ -250,7 +195,7 @@ export class StoresService {
     const { database, limits } = this.deps;
     const { userEntityRef } = caller;
     const parsed = this.parseCreateRequest(request, userEntityRef);
-    await this.authorizeCreate(caller, parsed.owner);
+    await this.access.authorizeCreate(caller, parsed.owner);
     const taken = await database.findStoreByName(parsed.name);
     if (taken && taken.status !== 'deleted') {
       throw new ConflictError(
@@ -309,10 +254,10 @@ export class StoresService {
     options: ListStoresOptions,
     credentials: BackstageCredentials,
   ): Promise<StoreList> {
-    const filter = await this.readFilter(credentials);
+    const filter = await this.access.readFilter(credentials);
     if (filter === 'none') return { items: [], totalCount: 0 };
     const list = await this.deps.database.listStores({ ...options, filter });
-    const redact = await this.detailRedactor(credentials);
+    const redact = await this.access.detailRedactor(credentials);
     return { ...list, items: list.items.map(redact) };
   }
 
@@ -321,8 +266,8 @@ export class StoresService {
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
-    const store = await this.findVisibleStore(name, credentials);
-    return (await this.detailRedactor(credentials))(store);
+    const store = await this.access.findVisibleStore(name, credentials);
+    return (await this.access.detailRedactor(credentials))(store);
   }
 
   /** The timeline of a store: for those who may read its detail (owners and admins). */
@@ -330,7 +275,7 @@ export class StoresService {
     name: string,
     credentials: BackstageCredentials,
   ): Promise<StoreEvent[]> {
-    const store = await this.findVisibleStore(name, credentials);
+    const store = await this.access.findVisibleStore(name, credentials);
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: storeDetailsReadPermission, resourceRef: store.id }],
       { credentials },
@@ -351,7 +296,7 @@ export class StoresService {
     name: string,
     credentials: BackstageCredentials,
   ): Promise<StoreAdminCredentials> {
-    const store = await this.findVisibleStore(name, credentials);
+    const store = await this.access.findVisibleStore(name, credentials);
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: storeCredentialsRevealPermission, resourceRef: store.id }],
       { credentials },
@@ -370,45 +315,12 @@ export class StoresService {
     return { username, password, adminUrl: store.adminUrl };
   }
 
-  /** A store by name when the caller may see it; NotFoundError otherwise, as if it did not exist. */
-  private async findVisibleStore(
-    name: string,
-    credentials: BackstageCredentials,
-  ): Promise<Store> {
-    const store = await this.deps.database.getStoreByName(name);
-    const [decision] = await this.deps.permissions.authorize(
-      [{ permission: storeReadPermission, resourceRef: store.id }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotFoundError(`No store named '${name}'`);
-    }
-    return store;
-  }
-
-  /**
-   * Drops the failure detail (which carries helm output) from stores the caller
-   * may not read the detail of. One conditional decision serves a whole list.
-   */
-  private async detailRedactor(
-    credentials: BackstageCredentials,
-  ): Promise<(store: Store) => Store> {
-    const [decision] = await this.deps.permissions.authorizeConditional(
-      [{ permission: storeDetailsReadPermission }],
-      { credentials },
-    );
-    return store =>
-      isAllowedFor(decision as PolicyDecision, store)
-        ? store
-        : { ...store, statusReason: undefined };
-  }
-
   async deleteStore(
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
-    const store = await this.findVisibleStore(name, credentials);
-    await this.authorizeManage(store, credentials, 'delete');
+    const store = await this.access.findVisibleStore(name, credentials);
+    await this.access.authorizeManage(store, credentials, 'delete');
     if (!canDelete(store.status)) return store; // already going or gone
     // A store being provisioned is deleted too: the worker stops (its lease goes with
     // the status change) and the teardown removes whatever it had made.
@@ -435,8 +347,8 @@ export class StoresService {
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Store> {
-    const store = await this.findVisibleStore(name, credentials);
-    await this.authorizeManage(store, credentials, 'retry');
+    const store = await this.access.findVisibleStore(name, credentials);
+    await this.access.authorizeManage(store, credentials, 'retry');
     if (!canRetry(store.status)) {
       throw new ConflictError(
         `Store '${name}' is ${store.status}; only a failed store can be retried`,
@@ -522,53 +434,6 @@ export class StoresService {
     return forgotten;
   }
 
-  /**
-   * The caller may create stores, owned by `owner`: themselves or one of their
-   * groups, or anyone with the any-owner permission (admins, in the portal's policy).
-   */
-  private async authorizeCreate(caller: StoresCaller, owner: string) {
-    const { credentials } = caller;
-    const allowedOwners = [
-      ...new Set(
-        [caller.userEntityRef, ...caller.ownershipEntityRefs].map(lower),
-      ),
-    ];
-    const ownOwner = allowedOwners.includes(owner);
-    const [create, anyOwner] = await this.deps.permissions.authorize(
-      [
-        { permission: storeCreatePermission },
-        { permission: storeCreateAnyOwnerPermission },
-      ],
-      { credentials },
-    );
-    if (create.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('You are not allowed to create stores');
-    }
-    if (!ownOwner && anyOwner.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not make ${owner} the owner of a store; the owner must be you or one of your groups: ${allowedOwners.join(
-          ', ',
-        )}`,
-      );
-    }
-  }
-
-  private async authorizeManage(
-    store: Store,
-    credentials: BackstageCredentials,
-    action: string,
-  ) {
-    const [decision] = await this.deps.permissions.authorize(
-      [{ permission: storeDeletePermission, resourceRef: store.id }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not ${action} store '${store.name}': it is owned by ${store.owner}`,
-      );
-    }
-  }
-
   /** Refuses one more store beyond the quota (403) or the creation rate (429). */
   private checkLimits(usage: UserUsage) {
     const { limits } = this.deps;
@@ -586,22 +451,5 @@ export class StoresService {
         }; try again later`,
       );
     }
-  }
-
-  /** The caller's read permission as a database filter, or 'none'. */
-  private async readFilter(
-    credentials: BackstageCredentials,
-  ): Promise<PermissionCriteria<StoreFilter> | undefined | 'none'> {
-    const [decision] = await this.deps.permissions.authorizeConditional(
-      [{ permission: storeReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.DENY) return 'none';
-    if (decision.result === AuthorizeResult.CONDITIONAL) {
-      return transformConditions(
-        decision.conditions,
-      ) as PermissionCriteria<StoreFilter>;
-    }
-    return undefined;
   }
 }
