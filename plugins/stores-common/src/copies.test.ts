@@ -100,6 +100,16 @@ describe('the plans', () => {
   });
 });
 
+describe('the engines', () => {
+  it("the template offers are the ones the portal's app-config sets up", () => {
+    const offered = templateField('engine').oneOf.map(
+      (o: { const: string }) => o.const,
+    );
+    const configured = Object.keys(read('app-config.yaml').stores.engines);
+    expect([...offered].sort()).toEqual([...configured].sort());
+  });
+});
+
 describe('the statuses', () => {
   it('in the OpenAPI document are the ones in stores-common', () => {
     expect(schemas.StoreStatus.enum).toEqual([...STORE_STATUSES]);
