@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { freePort } from '@internal/testbed';
+import { freePort, kubectl } from '@internal/testbed';
 import { repoRoot, writeTestbedConfig } from './portal';
 import { endGroup, groupAlive, signalGroup, tailLog } from './processGroup';
 
@@ -315,6 +315,25 @@ export class TestbedBackend {
       }
       await sleep(options.intervalMs ?? 2000);
     }
+  }
+
+  /** Waits until the namespace no longer exists in the test bed's cluster. */
+  async waitForNamespaceGone(namespace: string, timeoutMs = 4 * 60_000) {
+    await this.waitFor(
+      `namespace ${namespace} gone`,
+      async () => {
+        const out = await kubectl([
+          'get',
+          'namespace',
+          namespace,
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ]);
+        return out.trim() === '' ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
   }
 
   /**

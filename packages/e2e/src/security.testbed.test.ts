@@ -279,21 +279,7 @@ describe('a store made with the chart identities', () => {
       token: guest.token,
     });
     expect(deleted.status).toBe(202);
-    await backend.waitFor(
-      `namespace ${namespace} gone`,
-      async () => {
-        const out = await kubectl([
-          'get',
-          'namespace',
-          namespace,
-          '--ignore-not-found',
-          '-o',
-          'name',
-        ]);
-        return out.trim() === '' ? true : undefined;
-      },
-      { timeoutMs: 4 * 60_000, intervalMs: 1000 },
-    );
+    await backend.waitForNamespaceGone(namespace);
 
     // after the whole lifecycle, no generated secret is in the portal's data or its log
     expect(generated.size).toBeGreaterThanOrEqual(4);

@@ -104,21 +104,7 @@ it('creates a static store that becomes ready, deletes it, and its namespace is 
     token,
   });
   expect(deleted.status).toBe(202);
-  await backend!.waitFor(
-    `namespace ${namespace} gone`,
-    async () => {
-      const out = await kubectl([
-        'get',
-        'namespace',
-        namespace,
-        '--ignore-not-found',
-        '-o',
-        'name',
-      ]);
-      return out.trim() === '' ? true : undefined;
-    },
-    { timeoutMs: 4 * 60_000, intervalMs: 1000 },
-  );
+  await backend!.waitForNamespaceGone(namespace);
   await backend!.waitFor(
     `store ${store} deleted`,
     async () => {
